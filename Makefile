@@ -1,0 +1,68 @@
+# gridgov: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+STATIC_VENDOR := gridgov/web/static/vendor
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test test-sqlite test-postgres lint bench browser-deps clean demo
+
+install: $(STAMP) $(STATIC_VENDOR)/.stamp
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+# Front-end libraries come from npm (package.json + package-lock.json), copied into static files.
+$(STATIC_VENDOR)/.stamp: package.json package-lock.json scripts/vendor_static.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/vendor_static.sh $(STATIC_VENDOR)
+	@touch $@
+
+run: install
+	$(BIN)/gridgov migrate --noinput
+	$(BIN)/gridgov demo --scale village --if-empty
+	$(BIN)/gridgov demo_signins
+	$(BIN)/gridgov serve
+
+demo: install
+	$(BIN)/gridgov demo --scale village
+
+lint: install
+	$(BIN)/ruff check gridgov
+	$(BIN)/ruff format --check gridgov
+	$(BIN)/lint-imports
+
+# Debian's Chromium and CJK fonts for the browser tests; installed when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	    || echo "warning: could not install chromium/fonts-noto-cjk; browser tests will be skipped"; }
+
+test: install browser-deps lint
+	$(BIN)/gridgov makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	GRIDGOV_DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -n 2 -q
+
+test-postgres:
+	@url="$${GRIDGOV_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(PY) -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
+	  url="$(PG_URL)"; fi; \
+	if [ -z "$$url" ]; then echo "== PostgreSQL not reachable: skipped (set GRIDGOV_TEST_DATABASE_URL) =="; exit 0; fi; \
+	echo "== tests on PostgreSQL =="; \
+	GRIDGOV_DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q
+
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC_VENDOR) var/*.sqlite3*

@@ -1,0 +1,1 @@
+"""Users, roles held at grid nodes (assignments), the role → action table, API tokens."""

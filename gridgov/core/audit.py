@@ -1,0 +1,147 @@
+"""Writing and verifying the audit chain.
+
+``audit_record`` is called by services inside their transaction, so a change and its audit entry
+commit or roll back together. The actor comes from ``gridgov.core.context``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .context import current_actor
+from .models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "<encrypted>"
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """Field values of a row for the log; ciphertext never enters it (masked fields do)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.BinaryField) or field.name.endswith("_hash"):
+            continue
+        data[field.attname] = _jsonable(getattr(instance, field.attname))
+    return data
+
+
+def _entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
+def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "source": entry.source,
+        "request_id": entry.request_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "grid_path": entry.grid_path,
+        "before": entry.before,
+        "after": entry.after,
+    }
+
+
+def audit_record(
+    *,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    grid_path: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction."""
+    actor = current_actor()
+    user = actor.user
+    if instance is not None:
+        object_type = object_type or instance._meta.label_lower
+        object_id = object_id or str(instance.pk)
+        object_repr = object_repr or str(instance)[:200]
+        grid_path = grid_path or getattr(instance, getattr(instance, "scope_path_field", ""), "")
+        if grid_path is None or not isinstance(grid_path, str):
+            grid_path = ""
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head, _ = AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor_id=getattr(user, "pk", None),
+            actor_name=getattr(user, "username", "") or ("" if user else actor.source),
+            source=actor.source,
+            request_id=actor.request_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            grid_path=grid_path,
+            before=_jsonable(before) if before is not None else None,
+            after=_jsonable(after) if after is not None else None,
+            prev_hash=head.last_hash,
+        )
+        entry.entry_hash = _entry_digest(head.last_hash, _hashed_fields(entry))
+        entry.save()
+        AuditHead.objects.filter(pk=1).update(last_hash=entry.entry_hash, count=head.count + 1)
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    reason: str = ""
+
+
+def audit_verify(*, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in id order; name the first entry whose hash or link does not hold."""
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            break
+        for entry in rows:
+            if entry.prev_hash != prev:
+                return VerifyResult(False, checked, entry.id, "链接断开：上一条记录被删除或修改")
+            if _entry_digest(prev, _hashed_fields(entry)) != entry.entry_hash:
+                return VerifyResult(False, checked, entry.id, "内容与哈希不符：此条记录被修改")
+            prev = entry.entry_hash
+            checked += 1
+            last_id = entry.id
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.last_hash != prev:
+        return VerifyResult(False, checked, None, "链尾与链头不符：最后的记录被删除")
+    return VerifyResult(True, checked)

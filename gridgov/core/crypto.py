@@ -1,0 +1,99 @@
+"""Personal data at rest: AES-GCM encryption, keyed lookup hashes, and masking.
+
+Citizen IDs and phone numbers are stored as ciphertext (``encrypt``), found by a keyed hash
+(``lookup_hash``: BLAKE2b keyed with a key derived from GRIDGOV_DATA_KEY, so equal values match
+without decrypting any column), and shown masked. The first byte of every ciphertext is the key
+id, so that a key rotation can tell old rows from new ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import os
+import warnings
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+NONCE_BYTES = 12
+
+
+class DataKeyError(RuntimeError):
+    pass
+
+
+def _master_key(raw: str) -> bytes:
+    raw = raw.strip()
+    if not raw:
+        # Development and tests: derived from the secret key; production sets GRIDGOV_DATA_KEY
+        # (system check core.W001 says so).
+        return hashlib.sha256(("gridgov-dev-data-key:" + settings.SECRET_KEY).encode()).digest()
+    for decode in (bytes.fromhex, lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))):
+        try:
+            key = decode(raw)
+        except ValueError:
+            continue
+        if len(key) == 32:
+            return key
+    raise DataKeyError("GRIDGOV_DATA_KEY must be 32 bytes as hex or urlsafe base64")
+
+
+class DataCipher:
+    """Encrypts and hashes personal values with keys derived from one master key."""
+
+    def __init__(self, master: bytes) -> None:
+        self.enc_key = hashlib.blake2b(master, person=b"gridgov-enc", digest_size=32).digest()
+        self.hash_key = hashlib.blake2b(master, person=b"gridgov-hash", digest_size=32).digest()
+        self.key_id = hashlib.sha256(self.enc_key).digest()[0]
+        self._aead = AESGCM(self.enc_key)
+        self._prefix = bytes([self.key_id])
+
+    def encrypt(self, value: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return self._prefix + nonce + self._aead.encrypt(nonce, value.encode(), None)
+
+    def decrypt(self, blob: bytes) -> str:
+        blob = bytes(blob)
+        if blob[0] != self.key_id:
+            raise DataKeyError("value was encrypted with another data key")
+        nonce = blob[1 : 1 + NONCE_BYTES]
+        return self._aead.decrypt(nonce, blob[1 + NONCE_BYTES :], None).decode()
+
+    def lookup_hash(self, value: str) -> str:
+        return hashlib.blake2b(value.encode(), key=self.hash_key, digest_size=16).hexdigest()
+
+
+@functools.cache
+def cipher() -> DataCipher:
+    raw = getattr(settings, "DATA_KEY", "")
+    if not raw and not settings.DEBUG and not getattr(settings, "TESTING", False):
+        warnings.warn("GRIDGOV_DATA_KEY is not set; using a development key", stacklevel=2)
+    return DataCipher(_master_key(raw))
+
+
+def encrypt(value: str) -> bytes:
+    return cipher().encrypt(value)
+
+
+def decrypt(blob: bytes) -> str:
+    return cipher().decrypt(blob)
+
+
+def lookup_hash(value: str) -> str:
+    return cipher().lookup_hash(value)
+
+
+def mask_citizen_id(value: str) -> str:
+    """``440605199001011234`` → ``440605********1234``: region kept, birth date hidden."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``13812345678`` → ``138****5678``."""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

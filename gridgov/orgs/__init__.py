@@ -1,0 +1,1 @@
+"""Party organizations and self-governance bodies on the grid, memberships, grid posts."""

@@ -1,0 +1,1 @@
+"""The population registry: households (户), persons (人), sensitive data kept apart, moves."""

@@ -1,0 +1,63 @@
+"""Reads of households and persons that users see; all through the scoped queryset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gridgov.core.crypto import lookup_hash
+from gridgov.core.identity import IdentifierError, parse_citizen_id
+
+from .models import Household, Person
+
+
+def household_list(user: Any, *, under: str = "", q: str = "", tag: str = "") -> QuerySet:
+    qs = Household.objects.restrict(user, "view").select_related("head", "microgrid")
+    if under:
+        qs = qs.within(under)
+    if q:
+        qs = qs.filter(Q(number=q.strip()) | Q(address__contains=q.strip()))
+    if tag:
+        qs = qs.filter(**household_tag_filter(tag))
+    return qs.order_by("number")
+
+
+HOUSEHOLD_TAGS = {
+    "dibao": {"is_dibao": True},
+    "tekun": {"is_tekun": True},
+    "tuopin": {"is_tuopin": True},
+    "monitoring": {"monitoring_type__gt": ""},
+    "military": {"is_military_family": True},
+    "party": {"is_party_household": True},
+}
+
+
+def household_tag_filter(tag: str) -> dict[str, Any]:
+    return HOUSEHOLD_TAGS.get(tag, {})
+
+
+def person_search(user: Any, q: str, *, under: str = "") -> QuerySet:
+    """By exact citizen ID (through the keyed hash, no column decrypted) or by name."""
+    qs = Person.objects.restrict(user, "view").select_related("household")
+    if under:
+        qs = qs.within(under)
+    q = q.strip()
+    if not q:
+        return qs.none()
+    try:
+        number = parse_citizen_id(q).number
+    except IdentifierError:
+        number = ""
+    if number:
+        return qs.filter(id_hash=lookup_hash(number))
+    return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)
+
+
+def person_list(user: Any, *, under: str = "", q: str = "", residence_type: str = "") -> QuerySet:
+    qs = person_search(user, q, under=under) if q else Person.objects.restrict(user, "view")
+    if under and not q:
+        qs = qs.within(under)
+    if residence_type:
+        qs = qs.filter(residence_type=residence_type)
+    return qs.select_related("household").order_by("household_id", "id")

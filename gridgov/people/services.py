@@ -1,0 +1,291 @@
+"""Changes to households and persons. Every one is atomic and audited.
+
+Counters of households, persons and party members live on micro-grids (GridNode) and are kept in
+step here; imports recompute them set-based with ``grid_counts_refresh``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.core.audit import audit_record, snapshot
+from gridgov.core.crypto import encrypt, lookup_hash, mask_citizen_id, mask_phone
+from gridgov.core.identity import IdentifierError, parse_citizen_id, validate_phone
+from gridgov.core.scoping import PATH_END
+from gridgov.core.services import object_update
+from gridgov.grid.models import GridLevel, GridNode
+
+from .models import Household, HouseholdMove, Person, PersonMove, PersonSensitive, Relation
+
+HOUSEHOLD_EDITABLE = {
+    "address",
+    "lat",
+    "lng",
+    "is_dibao",
+    "is_tekun",
+    "is_tuopin",
+    "monitoring_type",
+    "is_military_family",
+}
+PERSON_EDITABLE = {"name", "relation", "residence_type", "left_behind", "lives_alone"}
+
+
+def _bump(node_id: int, **deltas: int) -> None:
+    GridNode.objects.filter(pk=node_id).update(
+        **{f"{field}_count": F(f"{field}_count") + delta for field, delta in deltas.items()}
+    )
+
+
+def _require_microgrid(node: GridNode) -> None:
+    if node.level != GridLevel.MICROGRID:
+        raise ValidationError({"microgrid": _("户只能落在微网格上：%(n)s不是微网格") % {"n": node}})
+
+
+@transaction.atomic
+def household_create(
+    *, number: str, microgrid: GridNode, address: str = "", **fields: Any
+) -> Household:
+    _require_microgrid(microgrid)
+    unknown = set(fields) - HOUSEHOLD_EDITABLE
+    if unknown:
+        raise ValidationError({f: _("未知字段") for f in unknown})
+    household = Household(
+        number=number.strip(),
+        microgrid=microgrid,
+        grid_path=microgrid.code,
+        address=address.strip(),
+        **fields,
+    )
+    household.full_clean()
+    household.save()
+    _bump(microgrid.pk, households=1)
+    audit_record(action="create", instance=household, after=snapshot(household))
+    return household
+
+
+def household_update(*, household: Household, data: dict[str, Any]) -> Household:
+    unknown = set(data) - HOUSEHOLD_EDITABLE - {"head"}
+    if unknown:
+        raise ValidationError({f: _("不能在此修改") for f in unknown})
+    if data.get("head") is not None and data["head"].household_id != household.pk:
+        raise ValidationError({"head": _("户主必须是本户成员")})
+    return object_update(instance=household, data=data)
+
+
+@transaction.atomic
+def household_move(*, household: Household, to_microgrid: GridNode, reason: str = "") -> Household:
+    """Move a household (and its members) to another micro-grid, keeping the history."""
+    _require_microgrid(to_microgrid)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.microgrid_id == to_microgrid.pk:
+        return household
+    source = household.microgrid
+    members = Person.objects.filter(household=household)
+    persons = members.count()
+    party = members.filter(is_party_member=True).count()
+    HouseholdMove.objects.create(
+        household=household,
+        from_microgrid=source,
+        to_microgrid=to_microgrid,
+        grid_path=to_microgrid.code,
+        moved_at=timezone.now(),
+        reason=reason,
+    )
+    household.microgrid = to_microgrid
+    household.grid_path = to_microgrid.code
+    household.save(update_fields=["microgrid", "grid_path", "updated_at"])
+    members.update(grid_path=to_microgrid.code)
+    PersonSensitive.objects.filter(person__household=household).update(grid_path=to_microgrid.code)
+    _bump(source.pk, households=-1, persons=-persons, party_members=-party)
+    _bump(to_microgrid.pk, households=1, persons=persons, party_members=party)
+    audit_record(
+        action="move",
+        instance=household,
+        before={"microgrid": source.code},
+        after={"microgrid": to_microgrid.code, "reason": reason},
+    )
+    return household
+
+
+def citizen_id_fields(raw: str, *, sex: str | None = None, birth_date: dt.date | None = None):
+    """Validate an ID, cross-check a given sex and birth date, and return the stored fields."""
+    try:
+        cid = parse_citizen_id(raw)
+    except IdentifierError as exc:
+        raise ValidationError({"citizen_id": str(exc)}) from None
+    if sex and sex != cid.sex:
+        raise ValidationError(
+            {"sex": _("性别与身份证号不符：身份证号第17位表示%(s)s") % {"s": _sex_label(cid.sex)}}
+        )
+    if birth_date and birth_date != cid.birth_date:
+        raise ValidationError(
+            {"birth_date": _("出生日期与身份证号不符：应为%(d)s") % {"d": cid.birth_date}}
+        )
+    return {
+        "id_cipher": encrypt(cid.number),
+        "id_hash": lookup_hash(cid.number),
+        "id_masked": mask_citizen_id(cid.number),
+        "sex": cid.sex,
+        "birth_date": cid.birth_date,
+    }
+
+
+def _sex_label(code: str) -> str:
+    return _("男") if code == "M" else _("女")
+
+
+def phone_fields(raw: str) -> dict[str, Any]:
+    if not raw or not raw.strip():
+        return {"phone_cipher": None, "phone_hash": "", "phone_masked": ""}
+    try:
+        number = validate_phone(raw)
+    except IdentifierError as exc:
+        raise ValidationError({"phone": str(exc)}) from None
+    return {
+        "phone_cipher": encrypt(number),
+        "phone_hash": lookup_hash(number),
+        "phone_masked": mask_phone(number),
+    }
+
+
+@transaction.atomic
+def person_create(
+    *,
+    household: Household,
+    name: str,
+    citizen_id: str,
+    sex: str | None = None,
+    birth_date: dt.date | None = None,
+    phone: str = "",
+    relation: str = Relation.OTHER,
+    **fields: Any,
+) -> Person:
+    unknown = set(fields) - PERSON_EDITABLE
+    if unknown:
+        raise ValidationError({f: _("未知字段") for f in unknown})
+    id_fields = citizen_id_fields(citizen_id, sex=sex, birth_date=birth_date)
+    if Person.objects.filter(id_hash=id_fields["id_hash"]).exists():
+        raise ValidationError({"citizen_id": _("此身份证号已登记")})
+    person = Person(
+        household=household,
+        grid_path=household.grid_path,
+        name=name.strip(),
+        relation=relation,
+        **id_fields,
+        **phone_fields(phone),
+        **fields,
+    )
+    person.full_clean(exclude=["id_cipher", "phone_cipher"])
+    person.save()
+    if relation == Relation.HEAD and household.head_id is None:
+        Household.objects.filter(pk=household.pk).update(head=person)
+        household.head = person
+    _bump(household.microgrid_id, persons=1)
+    audit_record(action="create", instance=person, after=snapshot(person))
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, person: Person, data: dict[str, Any], citizen_id: str | None = None, phone: str | None = None
+) -> Person:
+    unknown = set(data) - PERSON_EDITABLE
+    if unknown:
+        raise ValidationError({f: _("不能在此修改") for f in unknown})
+    data = dict(data)
+    if citizen_id is not None:
+        fields = citizen_id_fields(citizen_id)
+        if Person.objects.filter(id_hash=fields["id_hash"]).exclude(pk=person.pk).exists():
+            raise ValidationError({"citizen_id": _("此身份证号已登记")})
+        data.update(fields)
+    if phone is not None:
+        data.update(phone_fields(phone))
+    return object_update(instance=person, data=data)
+
+
+@transaction.atomic
+def person_move(*, person: Person, to_household: Household, reason: str = "") -> Person:
+    """Move a person to another household, keeping the history."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    source = person.household
+    if source.pk == to_household.pk:
+        return person
+    PersonMove.objects.create(
+        person=person,
+        from_household=source,
+        to_household=to_household,
+        grid_path=to_household.grid_path,
+        moved_at=timezone.now(),
+        reason=reason,
+    )
+    if source.head_id == person.pk:
+        Household.objects.filter(pk=source.pk).update(head=None)
+    person.household = to_household
+    person.grid_path = to_household.grid_path
+    if person.relation == Relation.HEAD and to_household.head_id is not None:
+        person.relation = Relation.OTHER
+    person.save(update_fields=["household", "grid_path", "relation", "updated_at"])
+    PersonSensitive.objects.filter(person=person).update(grid_path=to_household.grid_path)
+    party = 1 if person.is_party_member else 0
+    if source.microgrid_id != to_household.microgrid_id:
+        _bump(source.microgrid_id, persons=-1, party_members=-party)
+        _bump(to_household.microgrid_id, persons=1, party_members=party)
+    audit_record(
+        action="move",
+        instance=person,
+        before={"household": source.number},
+        after={"household": to_household.number, "reason": reason},
+    )
+    return person
+
+
+@transaction.atomic
+def person_sensitive_set(*, person: Person, data: dict[str, Any]) -> PersonSensitive | None:
+    """Set sensitive fields; an empty record is removed so that only real tags are stored."""
+    record = PersonSensitive.objects.filter(person=person).first()
+    before = snapshot(record) if record else None
+    if record is None:
+        record = PersonSensitive(person=person, grid_path=person.grid_path)
+    for name, value in data.items():
+        setattr(record, name, value)
+    record.full_clean(exclude=["person"])
+    if record.is_empty():
+        if record.pk and PersonSensitive.objects.filter(pk=record.pk).exists():
+            record.delete()
+            audit_record(
+                action="delete",
+                object_type="people.personsensitive",
+                object_id=str(person.pk),
+                grid_path=person.grid_path,
+                before=before,
+            )
+        return None
+    record.save()
+    # Values stay out of the log: only which fields changed is recorded.
+    audit_record(action="update", instance=record, after={"fields": sorted(data)})
+    return record
+
+
+def grid_counts_refresh(*, under: str = "") -> None:
+    """Recompute the household, person and party-member counters of micro-grids under a path."""
+    node = GridNode._meta.db_table
+    hh = Household._meta.db_table
+    pp = Person._meta.db_table
+    t = connection.ops.quote_name
+    sql = f"""
+        UPDATE {t(node)} SET
+          households_count = (SELECT COUNT(*) FROM {t(hh)} h WHERE h.microgrid_id = {t(node)}.id),
+          persons_count = (SELECT COUNT(*) FROM {t(pp)} p WHERE p.grid_path = {t(node)}.code),
+          party_members_count = (SELECT COUNT(*) FROM {t(pp)} p
+                                 WHERE p.grid_path = {t(node)}.code AND p.is_party_member)
+        WHERE level = %s AND code >= %s AND code < %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [GridLevel.MICROGRID, under, under + PATH_END])

@@ -1,0 +1,11 @@
+"""URL root: the web UI at /, the admin at /admin/, the REST API at /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("gridgov.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("gridgov.web.urls")),
+]

@@ -1,0 +1,1 @@
+"""The web UI: thin views over services and scoped selectors."""
