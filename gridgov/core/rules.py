@@ -47,4 +47,7 @@ def rule_value(rule: Rule) -> Any:
 
 
 def all_rules() -> list[Rule]:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("rules")  # each app declares its rules in <app>/rules.py
     return sorted(_REGISTRY.values(), key=lambda r: r.key)
