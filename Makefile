@@ -34,8 +34,8 @@ demo: install
 	$(BIN)/gridgov demo --scale village
 
 lint: install
-	$(BIN)/ruff check gridgov
-	$(BIN)/ruff format --check gridgov
+	$(BIN)/ruff check gridgov bench
+	$(BIN)/ruff format --check gridgov bench
 	$(BIN)/lint-imports
 
 # Debian's Chromium and CJK fonts for the browser tests; installed when missing.
