@@ -1,5 +1,43 @@
-"""The NinjaAPI instance of /api/v1/ (filled by the API work)."""
+"""The NinjaAPI instance of /api/v1/: authentication, error bodies, docs, and the resources.
+
+Every operation needs a token or a session (401 otherwise); reads go through
+``Model.objects.restrict(user, "view")``, writes through the apps' services with the scope
+re-checked in the same transaction (common.scoped_write). Out of scope is always 404.
+"""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
-api = NinjaAPI(title="gridgov API", version="1", urls_namespace="api", openapi_url="/openapi.json")
+from . import bodies, errors, grid, me, members, orgs, people, posts
+from .auth import SessionCsrfAuth, TokenAuth, acting_user
+from .docs import OfflineSwagger
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8 (the response says charset=utf-8), not \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="gridgov API",
+    version="1",
+    description="网格治理平台接口 v1。认证：个人接口令牌（Authorization: Bearer <令牌>）"
+    "或网页登录会话（非只读请求须带 X-CSRFToken）。超出权限范围的对象一律返回404。",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    auth=[TokenAuth(), SessionCsrfAuth()],
+    docs=OfflineSwagger(),
+    renderer=Utf8JSONRenderer(),
+)
+api.add_decorator(acting_user)
+errors.install(api)
+
+api.add_router("/me", me.router)
+api.add_router("/grid-nodes", grid.router)
+api.add_router("/households", people.households)
+api.add_router("/persons", people.persons)
+api.add_router("/party-orgs", orgs.router)
+api.add_router("/party-members", members.router)
+api.add_router("/bodies", bodies.router)
+api.add_router("/grid-posts", posts.router)

@@ -1,0 +1,279 @@
+"""Households (/households/{number}) and persons (/persons/{id}).
+
+Reads need "view" on the row's grid path; writes need "change" there (checked on the stored
+result, in the service's transaction). Persons show masked citizen ID and phone only; their
+sensitive record is shown in the detail to users allowed "view_sensitive", and each such view is
+written to the audit log (PIPL Art. 28, DOMAIN §9).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from gridgov.accounts.roles import Action
+from gridgov.core.audit import audit_record
+from gridgov.grid.models import GridNode
+from gridgov.people.models import Household, Person, PersonSensitive
+from gridgov.people.selectors import household_list, person_list
+from gridgov.people.services import (
+    household_create,
+    household_move,
+    household_update,
+    person_create,
+    person_move,
+    person_sensitive_set,
+    person_update,
+)
+
+from .auth import auth_user
+from .common import get_visible, paginate, payload_data, scoped_write
+from .errors import ERRORS_READ, ERRORS_WRITE, NotFound
+from .schemas.people import (
+    HouseholdCreate,
+    HouseholdDetail,
+    HouseholdMoveIn,
+    HouseholdPage,
+    HouseholdQuery,
+    HouseholdUpdate,
+    PersonCreate,
+    PersonDetail,
+    PersonMoveIn,
+    PersonPage,
+    PersonQuery,
+    PersonTag,
+    PersonUpdate,
+    SensitiveUpdate,
+)
+
+households = Router(tags=["户"])
+persons = Router(tags=["人员"])
+
+HOUSEHOLD_READ = Household.objects.select_related("head", "microgrid")
+PERSON_READ = Person.objects.select_related("household")
+PERSON_TAG_FILTERS = {
+    PersonTag.PARTY_MEMBER: {"is_party_member": True},
+    PersonTag.LIVES_ALONE: {"lives_alone": True},
+    PersonTag.LEFT_BEHIND: {"left_behind__gt": ""},
+}
+
+
+def household_label(number: str) -> str:
+    return _("户%(n)s") % {"n": number}
+
+
+def person_label(pk: Any) -> str:
+    return _("人员%(id)s") % {"id": pk}
+
+
+def microgrid_label(code: str) -> str:
+    return _("微网格%(c)s") % {"c": code}
+
+
+def household_detail(user: Any, household: Household) -> Household:
+    household = HOUSEHOLD_READ.get(pk=household.pk)
+    household.member_list = list(
+        Person.objects.restrict(user, Action.VIEW)
+        .filter(household=household)
+        .select_related("household")
+        .order_by("id")
+    )
+    return household
+
+
+# Households
+
+
+@households.get("/", response={200: HouseholdPage, **ERRORS_READ}, summary="户列表")
+def list_households(request: HttpRequest, query: Query[HouseholdQuery]):
+    """``q`` matches the household number exactly or the address in part."""
+    qs = household_list(
+        auth_user(request),
+        under=query.under,
+        q=query.q,
+        tag=query.tag.value if query.tag else "",
+    )
+    return paginate(qs, query)
+
+
+@households.get("/{number}", response={200: HouseholdDetail, **ERRORS_READ}, summary="户详情")
+def get_household(request: HttpRequest, number: str):
+    user = auth_user(request)
+    household = get_visible(HOUSEHOLD_READ, user, what=household_label(number), number=number)
+    return household_detail(user, household)
+
+
+@households.post("/", response={201: HouseholdDetail, **ERRORS_WRITE}, summary="新增户")
+def create_household(request: HttpRequest, payload: HouseholdCreate):
+    """A micro-grid the user may not change answers 404, as one that does not exist."""
+    user = auth_user(request)
+    microgrid = get_visible(
+        GridNode.objects, user, what=microgrid_label(payload.microgrid), code=payload.microgrid
+    )
+    data = payload_data(payload, omit=("microgrid",))
+    household = scoped_write(
+        user, Household, Action.CHANGE, lambda: household_create(microgrid=microgrid, **data)
+    )
+    return Status(201, household_detail(user, household))
+
+
+@households.patch("/{number}", response={200: HouseholdDetail, **ERRORS_WRITE}, summary="修改户")
+def update_household(request: HttpRequest, number: str, payload: HouseholdUpdate):
+    user = auth_user(request)
+    household = get_visible(
+        Household.objects, user, Action.CHANGE, what=household_label(number), number=number
+    )
+    data = payload_data(payload, exclude_unset=True)
+    if data.get("head") is not None:
+        head = Person.objects.filter(household=household, pk=data["head"]).first()
+        if head is None:
+            raise ValidationError({"head": _("户主必须是本户成员")})
+        data["head"] = head
+    household = scoped_write(
+        user, Household, Action.CHANGE, lambda: household_update(household=household, data=data)
+    )
+    return household_detail(user, household)
+
+
+@households.post(
+    "/{number}/move", response={200: HouseholdDetail, **ERRORS_WRITE}, summary="户迁移"
+)
+def move_household(request: HttpRequest, number: str, payload: HouseholdMoveIn):
+    """Move a household and its members to another micro-grid (the user must change both)."""
+    user = auth_user(request)
+    household = get_visible(
+        Household.objects, user, Action.CHANGE, what=household_label(number), number=number
+    )
+    target = get_visible(
+        GridNode.objects,
+        user,
+        what=microgrid_label(payload.to_microgrid),
+        code=payload.to_microgrid,
+    )
+    household = scoped_write(
+        user,
+        Household,
+        Action.CHANGE,
+        lambda: household_move(household=household, to_microgrid=target, reason=payload.reason),
+    )
+    return household_detail(user, household)
+
+
+# Persons
+
+
+@persons.get("/", response={200: PersonPage, **ERRORS_READ}, summary="人员列表")
+def list_persons(request: HttpRequest, query: Query[PersonQuery]):
+    """``q`` is an exact citizen ID (found by keyed hash, nothing decrypted) or part of a name."""
+    qs = person_list(
+        auth_user(request),
+        under=query.under,
+        q=query.q,
+        residence_type=query.residence_type.value if query.residence_type else "",
+    )
+    if query.household:
+        qs = qs.filter(household__number=query.household)
+    if query.tag:
+        qs = qs.filter(**PERSON_TAG_FILTERS[query.tag])
+    return paginate(qs, query)
+
+
+@persons.get("/{person_id}", response={200: PersonDetail, **ERRORS_READ}, summary="人员详情")
+def get_person(request: HttpRequest, person_id: int):
+    user = auth_user(request)
+    person = get_visible(PERSON_READ, user, what=person_label(person_id), pk=person_id)
+    record = (
+        PersonSensitive.objects.restrict(user, Action.VIEW_SENSITIVE).filter(person=person).first()
+    )
+    if record is not None:
+        # Each view of sensitive data is logged (values stay out of the log).
+        audit_record(
+            action="view_sensitive",
+            object_type="people.personsensitive",
+            object_id=str(person.pk),
+            object_repr=person.name,
+            grid_path=person.grid_path,
+        )
+        person.sensitive_shown = record
+    return person
+
+
+@persons.post("/", response={201: PersonDetail, **ERRORS_WRITE}, summary="新增人员")
+def create_person(request: HttpRequest, payload: PersonCreate):
+    """Citizen ID and phone are encrypted by the service; responses show them masked."""
+    user = auth_user(request)
+    household = get_visible(
+        Household.objects, user, what=household_label(payload.household), number=payload.household
+    )
+    data = payload_data(payload, omit=("household",))
+    person = scoped_write(
+        user, Person, Action.CHANGE, lambda: person_create(household=household, **data)
+    )
+    return Status(201, PERSON_READ.get(pk=person.pk))
+
+
+@persons.patch("/{person_id}", response={200: PersonDetail, **ERRORS_WRITE}, summary="修改人员")
+def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate):
+    user = auth_user(request)
+    person = get_visible(
+        PERSON_READ, user, Action.CHANGE, what=person_label(person_id), pk=person_id
+    )
+    data = payload_data(payload, exclude_unset=True)
+    citizen_id, phone = data.pop("citizen_id", None), data.pop("phone", None)
+    person = scoped_write(
+        user,
+        Person,
+        Action.CHANGE,
+        lambda: person_update(person=person, data=data, citizen_id=citizen_id, phone=phone),
+    )
+    return PERSON_READ.get(pk=person.pk)
+
+
+@persons.post("/{person_id}/move", response={200: PersonDetail, **ERRORS_WRITE}, summary="人员迁户")
+def move_person(request: HttpRequest, person_id: int, payload: PersonMoveIn):
+    user = auth_user(request)
+    person = get_visible(
+        PERSON_READ, user, Action.CHANGE, what=person_label(person_id), pk=person_id
+    )
+    target = get_visible(
+        Household.objects,
+        user,
+        what=household_label(payload.to_household),
+        number=payload.to_household,
+    )
+    person = scoped_write(
+        user,
+        Person,
+        Action.CHANGE,
+        lambda: person_move(person=person, to_household=target, reason=payload.reason),
+    )
+    return PERSON_READ.get(pk=person.pk)
+
+
+@persons.patch(
+    "/{person_id}/sensitive",
+    response={200: PersonDetail, **ERRORS_WRITE},
+    summary="修改人员敏感信息",
+)
+def update_person_sensitive(request: HttpRequest, person_id: int, payload: SensitiveUpdate):
+    """Needs "change" and "view_sensitive" on the person; clearing every tag removes the record."""
+    user = auth_user(request)
+    person = get_visible(
+        PERSON_READ, user, Action.CHANGE, what=person_label(person_id), pk=person_id
+    )
+    if not Person.objects.restrict(user, Action.VIEW_SENSITIVE).filter(pk=person.pk).exists():
+        raise NotFound(person_label(person_id))
+    data = payload_data(payload, exclude_unset=True)
+    with transaction.atomic():
+        record = person_sensitive_set(person=person, data=data)
+        allowed = Person.objects.restrict(user, Action.CHANGE).restrict(user, Action.VIEW_SENSITIVE)
+        if not allowed.filter(pk=person.pk).exists():
+            raise NotFound(person_label(person_id))
+    person = PERSON_READ.get(pk=person.pk)
+    person.sensitive_shown = record
+    return person

@@ -1,0 +1,74 @@
+"""Schemas shared by every resource: choices, references to related rows, list queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000_000
+
+
+class Choice(Schema):
+    """A coded value with its Chinese label, e.g. ``{"code": "village", "label": "村（社区）"}``."""
+
+    code: str
+    label: str
+
+
+def choice(obj: models.Model, field: str) -> dict[str, str]:
+    return {"code": getattr(obj, field), "label": str(getattr(obj, f"get_{field}_display")())}
+
+
+class NodeRef(Schema):
+    code: str
+    name: str
+    level: Choice
+
+    @staticmethod
+    def resolve_level(obj: Any) -> dict[str, str]:
+        return choice(obj, "level")
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+    id_masked: str
+
+
+class OrgRef(Schema):
+    code: str
+    name: str
+    kind: Choice
+
+    @staticmethod
+    def resolve_kind(obj: Any) -> dict[str, str]:
+        return choice(obj, "kind")
+
+
+class PageQuery(Schema):
+    """Paging of every list: ``limit`` rows (at most 200) from ``offset``."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数（最多200）")
+    # Bounded so that the database's 64-bit LIMIT/OFFSET never overflows.
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
+
+class UnderQuery(PageQuery):
+    under: str = Field(
+        "",
+        max_length=18,
+        pattern=r"^\d*$",
+        description="网格代码：只列出该网格及其下级网格中的（子树）",
+    )
+    q: str = Field("", max_length=100, description="搜索词")
+
+
+class WriteSchema(Schema):
+    """Request bodies: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
