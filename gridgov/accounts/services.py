@@ -78,5 +78,8 @@ def api_token_authenticate(raw: str) -> Any | None:
     )
     if token is None or not token.is_active or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # Touch at most once a minute: an UPDATE on every API call would cost a write per request.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

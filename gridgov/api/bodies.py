@@ -6,7 +6,6 @@ maintaining an organization). Plain edits go through the generic audited ``objec
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -149,10 +148,6 @@ def update_membership(
         pk=membership_id,
     )
     data = payload_data(payload, exclude_unset=True)
-    term_end = data.get("term_end")
-    if term_end is not None and term_end < membership.term_start:
-        # The same rule as membership_create; object_update knows no date order.
-        raise ValidationError({"term_end": _("任期结束早于开始")})
     membership = scoped_write(
         user,
         BodyMembership,

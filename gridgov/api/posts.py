@@ -5,7 +5,6 @@ Reads need "view"; writes need "manage_grid" at the post's grid node.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,10 +77,6 @@ def update_grid_post(request: HttpRequest, post_id: int, payload: GridPostUpdate
     user = auth_user(request)
     post = get_visible(POST_READ, user, Action.MANAGE_GRID, what=post_label(post_id), pk=post_id)
     data = payload_data(payload, exclude_unset=True)
-    start_on = data.get("start_on") or post.start_on
-    end_on = data.get("end_on", post.end_on)
-    if end_on is not None and end_on < start_on:
-        raise ValidationError({"end_on": _("结束日期早于开始日期")})
     post = scoped_write(
         user, GridPost, Action.MANAGE_GRID, lambda: object_update(instance=post, data=data)
     )

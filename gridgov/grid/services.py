@@ -15,6 +15,40 @@ from gridgov.core.services import object_update
 from .codes import validate_node_code
 from .models import CHILD_LEVEL, GridLevel, GridNode
 
+BOUNDARY_TYPES = {"Polygon", "MultiPolygon"}
+
+
+def validate_boundary(boundary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A GeoJSON Polygon or MultiPolygon geometry that is valid, in WGS 84 longitude/latitude."""
+    if boundary is None:
+        return None
+    from shapely import is_valid_reason
+    from shapely.geometry import shape
+
+    if not isinstance(boundary, dict) or boundary.get("type") not in BOUNDARY_TYPES:
+        raise ValidationError({"boundary": _("边界须为GeoJSON的Polygon或MultiPolygon几何")})
+    try:
+        geometry = shape(boundary)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise ValidationError(
+            {"boundary": _("边界不是有效的GeoJSON：%(e)s") % {"e": exc}}
+        ) from None
+    if geometry.is_empty or not geometry.is_valid:
+        raise ValidationError(
+            {"boundary": _("边界几何无效：%(r)s") % {"r": is_valid_reason(geometry)}}
+        )
+    minx, miny, maxx, maxy = geometry.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise ValidationError({"boundary": _("边界坐标须为经纬度（经度在前）")})
+    return boundary
+
+
+def validate_point(lat: float | None, lng: float | None) -> None:
+    if (lat is None) != (lng is None):
+        raise ValidationError({"lat": _("纬度和经度须同时填写")})
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationError({"lat": _("经纬度超出范围")})
+
 
 @transaction.atomic
 def grid_node_create(
@@ -40,6 +74,8 @@ def grid_node_create(
                 {"level": _("%(p)s之下应为%(c)s") % {"p": parent, "c": child.label}}
             )
         level = child
+    validate_boundary(boundary)
+    validate_point(lat, lng)
     try:
         code = validate_node_code(code, level, parent.code if parent else None)
     except IdentifierError as exc:
@@ -65,4 +101,7 @@ def grid_node_update(*, node: GridNode, data: dict[str, Any]) -> GridNode:
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError({f: _("不能修改此字段") for f in unknown})
+    if "boundary" in data:
+        validate_boundary(data["boundary"])
+    validate_point(data.get("lat", node.lat), data.get("lng", node.lng))
     return object_update(instance=node, data=data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -179,11 +180,22 @@ class BodyMembership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "person", "term_start"], name="orgs_membership_unique_term"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_end__isnull=True)
+                | models.Q(term_end__gte=models.F("term_start")),
+                name="orgs_membership_term_order",
+                violation_error_message=_("任期结束早于开始"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        # Names the field for forms and the API; the check constraint guards the database.
+        if self.term_end and self.term_start and self.term_end < self.term_start:
+            raise ValidationError({"term_end": _("任期结束早于开始")})
 
 
 class GridPostKind(models.TextChoices):
@@ -213,6 +225,18 @@ class GridPost(models.Model):
         verbose_name = _("网格岗位")
         verbose_name_plural = _("网格岗位")
         ordering = ["grid_path", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_on__isnull=True)
+                | models.Q(end_on__gte=models.F("start_on")),
+                name="orgs_gridpost_date_order",
+                violation_error_message=_("结束日期早于开始日期"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.person}"
+
+    def clean(self) -> None:
+        if self.end_on and self.start_on and self.end_on < self.start_on:
+            raise ValidationError({"end_on": _("结束日期早于开始日期")})

@@ -41,19 +41,32 @@ def _node_bump(node_id: int, field: str, delta: int) -> None:
     GridNode.objects.filter(pk=node_id).update(**{field: F(field) + delta})
 
 
+def _check_placement(
+    kind: str, node: GridNode, parent: PartyOrganization | None, org_pk: int | None = None
+) -> None:
+    if node.level not in ORG_LEVELS[OrgKind(kind)]:
+        raise ValidationError(
+            {
+                ("node" if org_pk is None else "kind"): _("%(k)s不能设在%(l)s一级")
+                % {"k": OrgKind(kind).label, "l": GridLevel(node.level).label}
+            }
+        )
+    if parent is None:
+        return
+    if not node.code.startswith(parent.grid_path):
+        raise ValidationError({"parent": _("上级组织必须在本组织所在网格或其上级网格")})
+    ancestor: PartyOrganization | None = parent
+    while ancestor is not None and org_pk is not None:
+        if ancestor.pk == org_pk:
+            raise ValidationError({"parent": _("上级组织不能是本组织或其下级组织")})
+        ancestor = ancestor.parent
+
+
 @transaction.atomic
 def party_org_create(
     *, code: str, name: str, kind: str, node: GridNode, parent: PartyOrganization | None = None
 ) -> PartyOrganization:
-    if node.level not in ORG_LEVELS[OrgKind(kind)]:
-        raise ValidationError(
-            {
-                "node": _("%(k)s不能设在%(l)s一级")
-                % {"k": OrgKind(kind).label, "l": GridLevel(node.level).label}
-            }
-        )
-    if parent is not None and not node.code.startswith(parent.grid_path):
-        raise ValidationError({"parent": _("上级组织必须在本组织所在网格或其上级网格")})
+    _check_placement(kind, node, parent)
     org = PartyOrganization(
         code=code.strip(),
         name=name.strip(),
@@ -73,6 +86,7 @@ def party_org_update(*, org: PartyOrganization, data: dict[str, Any]) -> PartyOr
     allowed = {"name", "kind", "parent"}
     if set(data) - allowed:
         raise ValidationError({f: _("不能在此修改") for f in set(data) - allowed})
+    _check_placement(data.get("kind", org.kind), org.node, data.get("parent", org.parent), org.pk)
     return object_update(instance=org, data=data)
 
 

@@ -89,10 +89,14 @@ def test_service_validation_errors_are_422_with_field_and_chinese_reason(admin, 
 
 
 def test_update_name_and_point_but_not_code(admin, tree):
-    response = admin.patch(f"/grid-nodes/{tree.group.code}", {"name": "一组", "lat": 23.05})
+    response = admin.patch(
+        f"/grid-nodes/{tree.group.code}", {"name": "一组", "lat": 23.05, "lng": 113.1}
+    )
     assert response.status_code == 200, response.content
     tree.group.refresh_from_db()
-    assert (tree.group.name, tree.group.lat) == ("一组", 23.05)
+    assert (tree.group.name, tree.group.lat, tree.group.lng) == ("一组", 23.05, 113.1)
+    response = admin.patch(f"/grid-nodes/{tree.group.code}", {"lat": None})
+    assert response.status_code == 422 and "lat" in response.json()["errors"]
     assert AuditEntry.objects.filter(
         object_type="grid.gridnode", action="update", source="api"
     ).exists()

@@ -42,3 +42,31 @@ def test_visible_roots_follow_assignments(tree, make_user):
     assert GridNode.objects.restrict(cadre).filter(pk=tree.other_village.pk).count() == 0
     admin = make_user(superuser=True)
     assert visible_roots(admin) == [tree.county]
+
+
+def test_boundaries_must_be_valid_polygons(tree):
+    from gridgov.grid.services import grid_node_update
+
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[113, 23], [113.1, 23], [113.1, 23.1], [113, 23.1], [113, 23]]],
+    }
+    assert grid_node_update(node=tree.village, data={"boundary": square}).boundary == square
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[113, 23], [113.1, 23.1], [113.1, 23], [113, 23.1], [113, 23]]],
+    }
+    with pytest.raises(ValidationError, match="无效"):
+        grid_node_update(node=tree.village, data={"boundary": bowtie})
+    with pytest.raises(ValidationError, match="Polygon"):
+        grid_node_update(
+            node=tree.village, data={"boundary": {"type": "Point", "coordinates": [113, 23]}}
+        )
+    swapped = {
+        "type": "Polygon",
+        "coordinates": [[[23, 113], [23.1, 113], [23.1, 113.1], [23, 113]]],
+    }
+    with pytest.raises(ValidationError, match="经度在前"):
+        grid_node_update(node=tree.village, data={"boundary": swapped})
+    with pytest.raises(ValidationError, match="同时"):
+        grid_node_update(node=tree.village, data={"lat": 23.0, "lng": None})

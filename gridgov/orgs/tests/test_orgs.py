@@ -165,3 +165,41 @@ def test_supervision_committee_members_who_are_barred(tree, make_household, make
     assert "本人" in barred[chair.pk] and "同户" in barred[relative.pk]
     village_cadre_elsewhere = make_user("village_cadre", tree.other_village)
     assert supervision_barred(village_cadre_elsewhere) == []
+
+
+def test_org_update_checks_placement_and_cycles(tree, branch):
+    from gridgov.orgs.services import party_org_update
+
+    team = party_org_create(
+        code="T9", name="服务团队", kind=OrgKind.SERVICE_TEAM, node=tree.village, parent=branch
+    )
+    with pytest.raises(ValidationError, match="下级组织"):
+        party_org_update(org=branch, data={"parent": team})
+    group = party_org_create(
+        code="G9", name="党小组", kind=OrgKind.PARTY_GROUP, node=tree.group, parent=branch
+    )
+    with pytest.raises(ValidationError, match="所在网格"):
+        party_org_update(org=branch, data={"parent": group})
+    with pytest.raises(ValidationError, match="不能设在"):
+        party_org_update(org=group, data={"kind": OrgKind.GENERAL_BRANCH})
+
+
+def test_term_and_post_dates_are_model_constraints(tree, make_person):
+    from gridgov.core.services import object_update
+    from gridgov.orgs.models import GridPostKind
+    from gridgov.orgs.services import grid_post_create
+
+    body = body_create(
+        code="VC2", name="村委会", kind=BodyKind.VILLAGE_COMMITTEE, node=tree.village
+    )
+    person = make_person()
+    membership = membership_create(
+        body=body, person=person, role=BodyRole.MEMBER, term_start=dt.date(2021, 1, 1)
+    )
+    with pytest.raises(ValidationError, match="任期结束早于开始"):
+        object_update(instance=membership, data={"term_end": dt.date(2020, 1, 1)})
+    post = grid_post_create(
+        node=tree.village, person=person, kind=GridPostKind.HEAD, start_on=dt.date(2021, 1, 1)
+    )
+    with pytest.raises(ValidationError, match="结束日期早于开始日期"):
+        object_update(instance=post, data={"end_on": dt.date(2020, 12, 31)})
