@@ -1,0 +1,53 @@
+"""Small template helpers of the web UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+from gridgov.grid.models import GridLevel
+
+from ..views.common import may_anywhere as user_may_anywhere
+
+register = template.Library()
+
+
+@register.filter
+def age(birth_date: dt.date | None) -> int | str:
+    """Whole years since the birth date, as a cadre would say a person's age (周岁)."""
+    if not birth_date:
+        return ""
+    today = timezone.localdate()
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+@register.filter
+def level_label(level: str) -> str:
+    return str(GridLevel(level).label) if level in GridLevel.values else level
+
+
+@register.simple_tag(takes_context=True)
+def may_anywhere(context, action: str) -> bool:
+    """Whether the signed-in user may do ``action`` somewhere (menus hide what they cannot)."""
+    return user_may_anywhere(context["request"].user, action)
+
+
+@register.inclusion_tag("web/partials/counts.html")
+def counts_line(counts, compact: bool = False):
+    return {"counts": counts, "compact": compact}
+
+
+@register.inclusion_tag("web/partials/pagination.html", takes_context=True)
+def pagination(context, page):
+    return {"page": page, "request": context["request"]}
+
+
+@register.inclusion_tag("web/partials/export_links.html", takes_context=True)
+def export_links(context):
+    return {"request": context["request"], "may_export": context.get("may_export")}

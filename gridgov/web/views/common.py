@@ -1,0 +1,161 @@
+"""Helpers shared by the pages: sign-in, breadcrumbs, scoped `under` filters, paging, exports."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils import timezone
+
+from gridgov.core.audit import audit_record
+from gridgov.core.scoping import collapse_paths, in_scope, scope_paths
+from gridgov.grid.models import CODE_LENGTH, GridLevel, GridNode
+from gridgov.grid.selectors import NodeCounts, subtree_counts, visible_roots
+
+PER_PAGE = 50
+EXPORT_FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+GRID_CODE_LENGTHS = frozenset(CODE_LENGTH.values())
+
+
+def page_view(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Every page needs a signed-in user; anonymous visitors go to the sign-in page."""
+    return login_required(view)
+
+
+@dataclass(frozen=True)
+class Crumb:
+    code: str
+    name: str
+    level: str
+    linked: bool  # False above the user's scope: shown as context, not as a link that 404s
+
+    @property
+    def level_label(self) -> str:
+        return GridLevel(self.level).label if self.level in GridLevel.values else ""
+
+
+def grid_crumbs(user: Any, node: GridNode) -> list[Crumb]:
+    """The node's grid path, root first, the node itself last: one query for the ancestors."""
+    codes = node.ancestor_codes()
+    found = {
+        n.code: n for n in GridNode.objects.filter(code__in=codes).only("code", "name", "level")
+    }
+    paths = scope_paths(user, "view")
+    crumbs = [
+        Crumb(code, found[code].name, found[code].level, in_scope(code, paths))
+        for code in codes
+        if code in found
+    ]
+    crumbs.append(Crumb(node.code, node.name, node.level, True))
+    return crumbs
+
+
+def scoped_node(user: Any, code: str) -> GridNode | None:
+    """The node with this code if the user may see it, else None (no hint that it exists)."""
+    code = (code or "").strip()
+    if not code or len(code) not in GRID_CODE_LENGTHS or not code.isdigit():
+        return None
+    return GridNode.objects.restrict(user, "view").filter(code=code).first()
+
+
+def may_anywhere(user: Any, action: str) -> bool:
+    paths = scope_paths(user, action)
+    return paths is None or bool(paths)
+
+
+def scope_totals(user: Any, under: GridNode | None) -> NodeCounts:
+    """Cached subtree counts for the user's whole scope, or for one node in it.
+
+    Lists filtered only by place take their total from here: counting a county's million rows
+    on every page view is what these counters exist to avoid.
+    """
+    if under is not None:
+        return subtree_counts([under.code])[under.code]
+    codes = [n.code for n in visible_roots(user)]
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for code in collapse_paths(codes):
+        by_length[len(code)].append(code)
+    total = NodeCounts()
+    for same_level in by_length.values():
+        for counts in subtree_counts(same_level).values():
+            total.households += counts.households
+            total.persons += counts.persons
+            total.party_members += counts.party_members
+            total.organizations += counts.organizations
+    return total
+
+
+class CountedPaginator(Paginator):
+    """A paginator that may be told its total instead of running COUNT(*)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count  # fills the cached_property
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, *, count: int | None = None) -> Page:
+    paginator = CountedPaginator(queryset, PER_PAGE, count=count)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def export_response(
+    request: HttpRequest, *, kind: str, queryset: QuerySet, filename: str
+) -> FileResponse:
+    """Export the list's own filtered queryset, narrowed to where the user may export.
+
+    Written to a temporary file first: a county's list does not fit comfortably in memory,
+    and the XLSX writer needs a seekable stream.
+    """
+    from gridgov.dataio.exports import export_to
+
+    fmt = request.GET.get("format", "")
+    if fmt not in EXPORT_FORMATS or not may_anywhere(request.user, "export"):
+        raise Http404
+    queryset = queryset.restrict(request.user, "export")
+    # FileResponse closes the file when the response has been sent; close it here on failure.
+    stream = tempfile.TemporaryFile(dir=_tmp_dir())  # noqa: SIM115
+    try:
+        rows = export_to(stream, kind=kind, queryset=queryset, fmt=fmt)
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    audit_record(
+        action="export",
+        object_type=kind,
+        object_repr=filename,
+        after={"rows": rows, "format": fmt, "filters": _filters(request)},
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"{filename}-{stamp}.{fmt}",
+        content_type=EXPORT_FORMATS[fmt],
+    )
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {k: v for k, v in request.GET.items() if k not in {"format", "page"} and v}
+
+
+def _tmp_dir() -> str:
+    path = settings.VAR_DIR / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+def wants_export(request: HttpRequest) -> bool:
+    return "format" in request.GET

@@ -1,0 +1,184 @@
+"""Party organizations, party members, self-governance bodies and the organization report."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from gridgov.core.scoping import get_scoped_or_404, in_scope, scope_paths
+from gridgov.orgs.models import BodyMembership, GovernanceBody, PartyMember, PartyOrganization
+from gridgov.orgs.selectors import org_list, org_totals, org_type_findings, supervision_barred
+
+from ..forms import ListFilterForm, MemberFilterForm, OrgFilterForm
+from .common import (
+    export_response,
+    grid_crumbs,
+    may_anywhere,
+    page_view,
+    paginate,
+    scoped_node,
+    wants_export,
+)
+
+
+@page_view
+def orgs(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = OrgFilterForm(request.GET)
+    under, kind = form.value("under"), form.value("kind")
+    node = scoped_node(user, under)
+    if under and node is None:
+        queryset = PartyOrganization.objects.none()
+    else:
+        queryset = org_list(user, under=under, kind=kind)
+    if wants_export(request):
+        return export_response(request, kind="party_orgs", queryset=queryset, filename=_("党组织"))
+    return render(
+        request,
+        "web/orgs.html",
+        {
+            "form": form,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "page": paginate(request, queryset),
+            "may_export": may_anywhere(user, "export"),
+            "filtered": bool(kind),
+            "nav": "orgs",
+        },
+    )
+
+
+def member_list(user, *, under: str = "", q: str = "", status: str = ""):
+    """Party members where the user may see them; ``under`` is where their organization sits."""
+    queryset = PartyMember.objects.restrict(user).select_related(
+        "person", "person__household", "organization"
+    )
+    if under:
+        queryset = queryset.within(under)
+    if q:
+        queryset = queryset.filter(person__name__contains=q.strip())
+    if status:
+        queryset = queryset.filter(status=status)
+    # A member's grid_path is their organization's: ordering by it follows the index.
+    return queryset.order_by("grid_path", "organization_id", "id")
+
+
+@page_view
+def members(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = MemberFilterForm(request.GET)
+    under, q, status = form.value("under"), form.value("q"), form.value("status")
+    node = scoped_node(user, under)
+    if under and node is None:
+        queryset = PartyMember.objects.none()
+    else:
+        queryset = member_list(user, under=under, q=q, status=status)
+    if wants_export(request):
+        return export_response(request, kind="party_members", queryset=queryset, filename=_("党员"))
+    # Counted in the database: the grid's cached party-member figure counts members where they
+    # live, while this list places them where their organization sits.
+    return render(
+        request,
+        "web/members.html",
+        {
+            "form": form,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "page": paginate(request, queryset),
+            "may_export": may_anywhere(user, "export"),
+            "filtered": bool(q or status),
+            "nav": "orgs",
+        },
+    )
+
+
+@page_view
+def org_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    org = get_scoped_or_404(
+        PartyOrganization.objects.select_related("node", "parent"), user, code=code
+    )
+    # Organizations below this one sit in its grid subtree (orgs.services enforces it).
+    subtree = list(
+        PartyOrganization.objects.restrict(user)
+        .within(org.grid_path)
+        .only("id", "parent_id", "members_count", "full_members_count")
+    )
+    total, total_full = org_totals(subtree).get(org.pk, (org.members_count, org.full_members_count))
+    children = list(
+        PartyOrganization.objects.restrict(user)
+        .filter(parent=org)
+        .select_related("node")
+        .order_by("code")
+    )
+    parent_visible = org.parent is not None and in_scope(
+        org.parent.grid_path, scope_paths(user, "view")
+    )
+    queryset = (
+        PartyMember.objects.restrict(user)
+        .filter(organization=org)
+        .select_related("person", "person__household")
+        .order_by("-status", "person__name", "id")
+    )
+    return render(
+        request,
+        "web/org.html",
+        {
+            "org": org,
+            "crumbs": grid_crumbs(user, org.node),
+            "children": children,
+            "parent_visible": parent_visible,
+            "total": total,
+            "total_full": total_full,
+            "page": paginate(request, queryset),
+            "nav": "orgs",
+        },
+    )
+
+
+@page_view
+def body_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    body = get_scoped_or_404(GovernanceBody.objects.select_related("node"), user, code=code)
+    memberships = list(
+        BodyMembership.objects.restrict(user)
+        .filter(body=body)
+        .select_related("person", "person__household")
+        .order_by("role", "-term_start", "id")
+    )
+    return render(
+        request,
+        "web/body.html",
+        {
+            "body": body,
+            "crumbs": grid_crumbs(user, body.node),
+            "memberships": memberships,
+            "nav": "orgs",
+        },
+    )
+
+
+@page_view
+def org_report(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ListFilterForm(request.GET)
+    under = form.value("under")
+    node = scoped_node(user, under)
+    if under and node is None:
+        findings, barred = [], []
+    else:
+        findings = org_type_findings(user, under=under)
+        barred = supervision_barred(user, under=under)
+    return render(
+        request,
+        "web/org_report.html",
+        {
+            "under": under,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "findings": findings,
+            "barred": barred,
+            "nav": "orgs",
+        },
+    )

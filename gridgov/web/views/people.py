@@ -1,0 +1,185 @@
+"""Households and persons: lists filtered and paged in the database, and detail pages."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from gridgov.accounts.scope import user_may
+from gridgov.core.audit import audit_record
+from gridgov.core.scoping import get_scoped_or_404
+from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
+from gridgov.people.models import Household, Person, PersonSensitive, Relation
+from gridgov.people.selectors import household_list, person_list
+
+from ..forms import HouseholdFilterForm, PersonFilterForm
+from .common import (
+    export_response,
+    grid_crumbs,
+    may_anywhere,
+    page_view,
+    paginate,
+    scope_totals,
+    scoped_node,
+    wants_export,
+)
+
+
+@page_view
+def households(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = HouseholdFilterForm(request.GET)
+    under, q, tag = form.value("under"), form.value("q"), form.value("tag")
+    node = scoped_node(user, under)
+    if under and node is None:
+        # Not a place the user may see: an empty list, the same as a place with nobody in it.
+        queryset = Household.objects.none()
+    else:
+        # By place first: the grid_path index then yields rows in order, so a county's first
+        # page needs no sort of all its households (150 ms → 5 ms on 170k households).
+        queryset = household_list(user, under=under, q=q, tag=tag).order_by("grid_path", "number")
+    if wants_export(request):
+        return export_response(request, kind="households", queryset=queryset, filename=_("户"))
+    count = None
+    if not (q or tag) and (node is not None or not under):
+        count = scope_totals(user, node).households
+    return render(
+        request,
+        "web/households.html",
+        {
+            "form": form,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "page": paginate(request, queryset, count=count),
+            "may_export": may_anywhere(user, "export"),
+            "filtered": bool(q or tag),
+            "nav": "households",
+        },
+    )
+
+
+@page_view
+def persons(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PersonFilterForm(request.GET)
+    under, q, residence = form.value("under"), form.value("q"), form.value("residence_type")
+    node = scoped_node(user, under)
+    if under and node is None:
+        queryset = Person.objects.none()
+    else:
+        queryset = person_list(user, under=under, q=q, residence_type=residence).order_by(
+            "grid_path", "household_id", "id"
+        )
+    if wants_export(request):
+        return export_response(request, kind="persons", queryset=queryset, filename=_("人员"))
+    count = None
+    if not (q or residence) and (node is not None or not under):
+        count = scope_totals(user, node).persons
+    return render(
+        request,
+        "web/persons.html",
+        {
+            "form": form,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "page": paginate(request, queryset.select_related("household"), count=count),
+            "may_export": may_anywhere(user, "export"),
+            "filtered": bool(q or residence),
+            "nav": "persons",
+        },
+    )
+
+
+@page_view
+def household_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = request.user
+    household = get_scoped_or_404(
+        Household.objects.select_related("microgrid", "head"), user, number=number
+    )
+    members = list(
+        Person.objects.restrict(user).filter(household=household).order_by("birth_date", "id")
+    )
+    # The head first, then by age: how a household register (户口簿) lists them.
+    members.sort(key=lambda p: p.relation != Relation.HEAD)
+    moves = list(
+        household.moves.select_related("from_microgrid", "to_microgrid").order_by("-moved_at")[:50]
+    )
+    return render(
+        request,
+        "web/household.html",
+        {
+            "household": household,
+            "crumbs": grid_crumbs(user, household.microgrid),
+            "members": members,
+            "moves": moves,
+            "nav": "households",
+        },
+    )
+
+
+@page_view
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    person = get_scoped_or_404(
+        Person.objects.select_related("household", "household__microgrid"), user, pk=pk
+    )
+    may_sensitive = user_may(user, "view_sensitive", person.grid_path)
+    show_sensitive = may_sensitive and request.GET.get("sensitive") == "1"
+    context = {
+        "person": person,
+        "crumbs": grid_crumbs(user, person.household.microgrid),
+        "member": PartyMember.objects.restrict(user)
+        .filter(person=person)
+        .select_related("organization")
+        .first(),
+        "memberships": list(
+            BodyMembership.objects.restrict(user)
+            .filter(person=person)
+            .select_related("body")
+            .order_by("-term_start")
+        ),
+        "posts": list(
+            GridPost.objects.restrict(user)
+            .filter(person=person)
+            .select_related("node")
+            .order_by("-start_on")
+        ),
+        "moves": list(
+            person.moves.select_related("from_household", "to_household").order_by("-moved_at")[:50]
+        ),
+        "may_sensitive": may_sensitive,
+        "show_sensitive": show_sensitive,
+        "sensitive": _sensitive_viewed(user, person) if show_sensitive else None,
+        "nav": "persons",
+    }
+    return render(request, "web/person.html", context)
+
+
+@page_view
+def person_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sensitive section alone, fetched by htmx when the user asks to see it."""
+    user = request.user
+    person = get_scoped_or_404(Person.objects.all(), user, pk=pk)
+    if not user_may(user, "view_sensitive", person.grid_path):
+        # Seeing the person is allowed, their sensitive data is not: answer as if absent.
+        raise Http404
+    return render(
+        request,
+        "web/partials/sensitive.html",
+        {"person": person, "sensitive": _sensitive_viewed(user, person), "show_sensitive": True},
+    )
+
+
+def _sensitive_viewed(user, person: Person) -> PersonSensitive | None:
+    """Read the sensitive record and log that this user saw it (PIPL Art. 28)."""
+    record = PersonSensitive.objects.restrict(user, "view_sensitive").filter(person=person).first()
+    audit_record(
+        action="view_sensitive",
+        object_type="people.person",
+        object_id=str(person.pk),
+        object_repr=person.name,
+        grid_path=person.grid_path,
+        after={"has_record": record is not None},
+    )
+    return record
