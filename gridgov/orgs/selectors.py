@@ -14,7 +14,7 @@ from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridLevel
 
 from . import rules
-from .models import BodyKind, BodyMembership, OrgKind, PartyOrganization
+from .models import BodyKind, BodyMembership, OrgKind, PartyMember, PartyOrganization
 
 
 def org_list(user: Any, *, under: str = "", kind: str = "") -> QuerySet:
@@ -24,6 +24,21 @@ def org_list(user: Any, *, under: str = "", kind: str = "") -> QuerySet:
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("grid_path", "code")
+
+
+def member_list(user: Any, *, under: str = "", q: str = "", status: str = ""):
+    """Party members where the user may see them; ``under`` is where their organization sits."""
+    queryset = PartyMember.objects.restrict(user).select_related(
+        "person", "person__household", "organization"
+    )
+    if under:
+        queryset = queryset.within(under)
+    if q:
+        queryset = queryset.filter(person__name__contains=q.strip())
+    if status:
+        queryset = queryset.filter(status=status)
+    # A member's grid_path is their organization's: ordering by it follows the index.
+    return queryset.order_by("grid_path", "organization_id", "id")
 
 
 @dataclass

@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.scoping import get_scoped_or_404, in_scope, scope_paths
 from gridgov.orgs.models import BodyMembership, GovernanceBody, PartyMember, PartyOrganization
-from gridgov.orgs.selectors import org_list, org_totals, org_type_findings, supervision_barred
+from gridgov.orgs.selectors import (
+    member_list,
+    org_list,
+    org_totals,
+    org_type_findings,
+    supervision_barred,
+)
 
 from ..forms import ListFilterForm, MemberFilterForm, OrgFilterForm
 from .common import (
@@ -47,21 +53,6 @@ def orgs(request: HttpRequest) -> HttpResponse:
             "nav": "orgs",
         },
     )
-
-
-def member_list(user, *, under: str = "", q: str = "", status: str = ""):
-    """Party members where the user may see them; ``under`` is where their organization sits."""
-    queryset = PartyMember.objects.restrict(user).select_related(
-        "person", "person__household", "organization"
-    )
-    if under:
-        queryset = queryset.within(under)
-    if q:
-        queryset = queryset.filter(person__name__contains=q.strip())
-    if status:
-        queryset = queryset.filter(status=status)
-    # A member's grid_path is their organization's: ordering by it follows the index.
-    return queryset.order_by("grid_path", "organization_id", "id")
 
 
 @page_view
