@@ -36,9 +36,8 @@ def _rows(path: Path):
 
 def stage_ours(dir_: Path, kinds: list[str], *, dry_run: bool = False) -> dict:
     """gridgov's importer: validation, encryption, set-based checks, upsert, counters."""
-    from gridgov.dataio.services import import_file
-
     from gridgov.core.context import Source, actor_context
+    from gridgov.dataio.services import import_file
 
     per_kind = {}
     total_rows = 0
@@ -47,7 +46,9 @@ def stage_ours(dir_: Path, kinds: list[str], *, dry_run: bool = False) -> dict:
         for kind in kinds:
             t0 = time.perf_counter()
             schema_kind = kind.split("_10pct")[0]
-            result = import_file(kind=schema_kind, path=dir_ / f"{kind}.csv", dry_run=dry_run)
+            result = import_file(
+                kind=schema_kind, path=dir_ / f"{kind}.csv", dry_run=dry_run, max_bytes=None
+            )
             if not result.ok:
                 raise SystemExit(f"{kind}: {result.error_count} errors, first: {result.errors[:3]}")
             seconds = time.perf_counter() - t0

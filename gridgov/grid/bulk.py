@@ -1,0 +1,270 @@
+"""Set-based loading of grid nodes from a staging table, and the SQL helpers every loader shares.
+
+Bulk loads (the importer, ``gridgov.dataio``) write through these functions instead of the
+per-row services: one ``INSERT … SELECT … ON CONFLICT (natural key) DO UPDATE … WHERE (something
+changed)`` per table, which SQLite (≥ 3.24) and PostgreSQL both run. Rows equal to the stored
+row are not written. The caller holds the transaction and writes one audit entry for the whole
+load (see ``gridgov.dataio.services``); the helpers live here because grid is the lowest app
+that is loaded in bulk, and people and orgs build on them.
+
+A staging table is a temporary table with a row-number column ``rn`` and the columns each
+loader names in its docstring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from .models import CODE_LENGTH, LEVEL_BY_LENGTH, GridNode
+
+
+@dataclass
+class LoadCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0  # stored rows whose place (micro-grid, household) changes
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    def __iadd__(self, other: LoadCounts) -> LoadCounts:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def inner() -> str:
+    """The inner join keyword for joins that start from a staging table.
+
+    SQLite reads ``CROSS JOIN`` as "keep this order": without statistics on a temporary table
+    its planner may otherwise scan the whole staging table once per row of the other side.
+    PostgreSQL plans from the staging table's ANALYZE.
+    """
+    return "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+
+
+def table(model: Any) -> str:
+    return q(model._meta.db_table)
+
+
+def differs(a: str, b: str) -> str:
+    """Null-safe "a differs from b"."""
+    if connection.vendor == "postgresql":
+        return f"({a} IS DISTINCT FROM {b})"
+    return f"({a} IS NOT {b})"
+
+
+def any_differs(pairs: Sequence[tuple[str, str]]) -> str:
+    return " OR ".join(differs(a, b) for a, b in pairs) or "false"
+
+
+def db_now(now: dt.datetime) -> Any:
+    """``now`` as a query parameter for a DateTimeField column."""
+    return connection.ops.adapt_datetimefield_value(now)
+
+
+def json_expr(expr: str) -> str:
+    return f"CAST({expr} AS jsonb)" if connection.vendor == "postgresql" else expr
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.rowcount
+
+
+def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchone()
+
+
+ANALYZE_AFTER = 10_000  # rows written; below this the planner's old statistics do
+
+
+def analyze(model: Any, written: int) -> None:
+    """Refresh PostgreSQL's statistics of a table a load has grown or changed a lot, so that the
+    load's own later statements (and the next import) are planned for its real size."""
+    if connection.vendor == "postgresql" and written >= ANALYZE_AFTER:
+        execute(f"ANALYZE {table(model)}")
+
+
+REBUILD_AFTER = 50_000  # new rows from which rebuilding indexes beats maintaining them
+
+
+def table_rows(model: Any) -> int:
+    if connection.vendor == "postgresql":
+        (rows,) = fetch_one(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+        )
+        return max(int(rows), 0)
+    (rows,) = fetch_one(f"SELECT COUNT(*) FROM {table(model)}")
+    return rows
+
+
+@contextmanager
+def indexes_rebuilt(model: Any, new_rows: int) -> Iterator[None]:
+    """For a load that at least doubles a table (a first load), drop its plain secondary indexes
+    and build them again afterwards: one sort per index instead of a random B-tree insert per
+    row and index, several times faster. Unique indexes stay (the upsert needs them). The
+    transaction holds the table meanwhile: on PostgreSQL its readers wait for the import to
+    commit; on SQLite they read the previous snapshot.
+    """
+    if new_rows < REBUILD_AFTER or new_rows < table_rows(model):
+        yield
+        return
+    name = model._meta.db_table
+    if connection.vendor == "postgresql":
+        rows = _rows(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+            [name],
+        )
+    else:
+        rows = _rows(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            [name],
+        )
+    for index, _definition in rows:
+        execute(f"DROP INDEX {q(index)}")
+    yield
+    for _index, definition in rows:
+        execute(definition)
+
+
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+def classify(
+    *,
+    source: str,
+    target_id: str,
+    diff: str,
+    moved: str = "false",
+    params: Sequence[Any] = (),
+) -> LoadCounts:
+    """Counts of new, changed and equal rows (and of stored rows that ``moved``), in one pass:
+    ``source`` LEFT JOINs the target as ``target_id``. Loaders skip the statements a count says
+    have nothing to do, so a second import of the same file reads but writes nothing."""
+    total, matched, changed, moves = fetch_one(
+        f"SELECT COUNT(*), COUNT({target_id}), "
+        f"COALESCE(SUM(CASE WHEN {target_id} IS NOT NULL AND ({diff}) THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {target_id} IS NOT NULL AND ({moved}) THEN 1 ELSE 0 END), 0) "
+        f"FROM {source}",
+        params,
+    )
+    return LoadCounts(
+        created=total - matched, updated=changed, unchanged=matched - changed, moved=moves
+    )
+
+
+def upsert(
+    *,
+    into: str,
+    values: dict[str, str],
+    select_from: str,
+    conflict: Sequence[str],
+    update: Sequence[str],
+    where: str = "true",
+    touch: dict[str, str] | None = None,
+    params: Sequence[Any] = (),
+) -> int:
+    """``INSERT INTO into (values) SELECT … ON CONFLICT (conflict) DO UPDATE`` the ``update``
+    columns where one of them differs; ``touch`` columns (``updated_at``) are set along with them.
+
+    The SELECT always has a WHERE clause: without one SQLite cannot tell ``ON CONFLICT`` from a
+    join's ``ON``.
+    """
+    cols = ", ".join(q(c) for c in values)
+    exprs = ", ".join(values.values())
+    sql = f"INSERT INTO {into} ({cols}) SELECT {exprs} FROM {select_from} WHERE {where} "
+    conflict_cols = ", ".join(q(c) for c in conflict)
+    if update:
+        sets = [f"{q(c)} = excluded.{q(c)}" for c in update]
+        sets += [f"{q(c)} = {expr}" for c, expr in (touch or {}).items()]
+        diff = any_differs([(f"{into}.{q(c)}", f"excluded.{q(c)}") for c in update])
+        sql += f"ON CONFLICT ({conflict_cols}) DO UPDATE SET {', '.join(sets)} WHERE {diff}"
+    else:
+        sql += f"ON CONFLICT ({conflict_cols}) DO NOTHING"
+    return execute(sql, params)
+
+
+def common_path(paths: Sequence[str | None]) -> str:
+    """The deepest grid code that all ``paths`` lie under ("" for none in common)."""
+    paths = [p for p in paths if p]
+    if not paths:
+        return ""
+    low, high = min(paths), max(paths)
+    n = 0
+    while n < min(len(low), len(high)) and low[n] == high[n]:
+        n += 1
+    lengths = [length for length in sorted(CODE_LENGTH.values()) if length <= n]
+    return low[: lengths[-1]] if lengths else ""
+
+
+def grid_nodes_load(
+    *, stage: str, present: frozenset[str], now: dt.datetime, dry_run: bool
+) -> LoadCounts:
+    """Upsert grid nodes by code from ``stage`` (code, name, parent_code, lat, lng, boundary).
+
+    Parents are set from the code (a node's parent is the code three digits shorter, a town's
+    the county's six), level by level from the county down, so a file may list children before
+    their parents. Codes are identities: a node never moves.
+    """
+    node = table(GridNode)
+    pairs = [("name", "s.name")]
+    pairs += [(c, f"s.{c}") for c in ("lat", "lng") if c in present]
+    if "boundary" in present:
+        pairs.append(("boundary", json_expr("s.boundary")))
+    counts = classify(
+        source=f"{q(stage)} s LEFT JOIN {node} t ON t.code = s.code",
+        target_id="t.id",
+        diff=any_differs([(f"t.{q(c)}", e) for c, e in pairs]),
+    )
+    if dry_run or not counts.written:
+        return counts
+    stamp = db_now(now)
+    values = {
+        "level": "s.level",
+        "code": "s.code",
+        "name": "s.name",
+        "parent_id": f"(SELECT p.id FROM {node} p WHERE p.code = s.parent_code)",
+        "lat": "s.lat" if "lat" in present else "NULL",
+        "lng": "s.lng" if "lng" in present else "NULL",
+        "boundary": json_expr("s.boundary") if "boundary" in present else "NULL",
+        "households_count": "0",
+        "persons_count": "0",
+        "party_members_count": "0",
+        "organizations_count": "0",
+        "created_at": "%s",
+        "updated_at": "%s",
+    }
+    for length in sorted(LEVEL_BY_LENGTH):
+        upsert(
+            into=node,
+            values=values,
+            select_from=f"{q(stage)} s",
+            where=f"length(s.code) = {int(length)}",
+            conflict=["code"],
+            update=[c for c, _ in pairs],
+            touch={"updated_at": "excluded.updated_at"},
+            params=[stamp, stamp],
+        )
+    return counts
