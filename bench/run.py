@@ -108,8 +108,16 @@ def csv_files(scale: str, seed: int) -> Path:
         print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
     sample = out / "persons_10pct.csv"
     if not sample.exists():
-        lines = (out / "persons.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
-        sample.write_text("".join(lines[: 1 + (len(lines) - 1) // 10]), encoding="utf-8")
+        # Streamed: this process's peak memory is inherited by the stages it starts (Linux keeps
+        # ru_maxrss across fork and exec), so it must stay small.
+        with (out / "persons.csv").open(encoding="utf-8-sig") as f:
+            rows = sum(1 for _ in f) - 1
+        with (
+            (out / "persons.csv").open(encoding="utf-8-sig") as f,
+            sample.open("w", encoding="utf-8") as w,
+        ):
+            for _, line in zip(range(1 + rows // 10), f, strict=False):
+                w.write(line)
     return out
 
 
