@@ -9,6 +9,7 @@ that owns the tables (``gridgov.<app>.bulk``).
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,21 +109,24 @@ class Context:
         return any(self.sinks)
 
 
-class Kind:
+class Kind(ABC):
     """An import kind; subclasses set ``schema`` and ``columns`` and implement the three steps."""
 
     schema: Schema
     columns: list[tuple[str, str]]  # staging columns after ``rn``: (name, generic type)
     lengths: dict[str, int] = {}  # text columns: the model field's max_length
 
+    @abstractmethod
     def validator(self, layout: Layout, today: dt.date) -> RowValidator:
-        raise NotImplementedError
+        """The function that turns one raw row into staged values, or row errors."""
 
+    @abstractmethod
     def check(self, ctx: Context) -> None:
-        raise NotImplementedError
+        """Cross-row checks in SQL over the staging table; errors go to the context's sinks."""
 
+    @abstractmethod
     def load(self, ctx: Context) -> LoadCounts:
-        raise NotImplementedError
+        """Upsert the staged rows into the real tables; return created, updated, unchanged."""
 
     # --- generic parsing, for kinds whose rows are not counted in millions ---------------------
 
