@@ -11,16 +11,30 @@ import pytest
 from gridgov.core.context import Source, actor_context
 from gridgov.core.identity import make_citizen_id
 
-_sequence = itertools.count(1)
+_issued: dict[tuple[str, dt.date, str], int] = {}
 
 
 def new_citizen_id(
     *, region: str = "440605", birth: dt.date = dt.date(1980, 5, 17), sex: str = "M"
 ) -> str:
-    """A valid, unique ID for tests (odd sequence for men, even for women)."""
-    n = next(_sequence) % 499
-    seq = n * 2 + (1 if sex == "M" else 0)
-    return make_citizen_id(region, birth + dt.timedelta(days=next(_sequence) // 499), seq)
+    """A valid, unique ID for tests with exactly the asked birth date and sex.
+
+    A region and birth date hold 500 IDs per sex (3-digit sequence, odd for men); past that the
+    region moves to the next Guangdong county code, never the birth date or the sex.
+    """
+    from gridgov.core.identity import _known_counties
+
+    counties = sorted(c for c in _known_counties() if c.startswith("44"))
+    while True:
+        n = _issued.get((region, birth, sex), 0)
+        if n < 500:
+            _issued[(region, birth, sex)] = n + 1
+            return make_citizen_id(region, birth, n * 2 + (1 if sex == "M" else 0))
+        region = (
+            counties[(counties.index(region) + 1) % len(counties)]
+            if region in counties
+            else "440605"
+        )
 
 
 @dataclass
