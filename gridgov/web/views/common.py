@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from gridgov.core.audit import audit_record
@@ -159,3 +160,35 @@ def _tmp_dir() -> str:
 
 def wants_export(request: HttpRequest) -> bool:
     return "format" in request.GET
+
+
+def list_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    form: Any,
+    node: GridNode | None,
+    queryset: QuerySet,
+    kind: str,
+    filename: str,
+    nav: str,
+    filtered: bool,
+    count: int | None = None,
+) -> HttpResponse:
+    """The shared tail of every list page: export when asked, else one paginated page."""
+    if wants_export(request):
+        return export_response(request, kind=kind, queryset=queryset, filename=filename)
+    user = request.user
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "page": paginate(request, queryset, count=count),
+            "may_export": may_anywhere(user, "export"),
+            "filtered": filtered,
+            "nav": nav,
+        },
+    )

@@ -18,13 +18,11 @@ from gridgov.orgs.selectors import (
 
 from ..forms import ListFilterForm, MemberFilterForm, OrgFilterForm
 from .common import (
-    export_response,
     grid_crumbs,
-    may_anywhere,
+    list_page,
     page_view,
     paginate,
     scoped_node,
-    wants_export,
 )
 
 
@@ -38,20 +36,16 @@ def orgs(request: HttpRequest) -> HttpResponse:
         queryset = PartyOrganization.objects.none()
     else:
         queryset = org_list(user, under=under, kind=kind)
-    if wants_export(request):
-        return export_response(request, kind="party_orgs", queryset=queryset, filename=_("党组织"))
-    return render(
+    return list_page(
         request,
-        "web/orgs.html",
-        {
-            "form": form,
-            "under_node": node,
-            "crumbs": grid_crumbs(user, node) if node else [],
-            "page": paginate(request, queryset),
-            "may_export": may_anywhere(user, "export"),
-            "filtered": bool(kind),
-            "nav": "orgs",
-        },
+        template="web/orgs.html",
+        form=form,
+        node=node,
+        queryset=queryset,
+        kind="party_orgs",
+        filename=_("党组织"),
+        nav="orgs",
+        filtered=bool(kind),
     )
 
 
@@ -65,22 +59,18 @@ def members(request: HttpRequest) -> HttpResponse:
         queryset = PartyMember.objects.none()
     else:
         queryset = member_list(user, under=under, q=q, status=status)
-    if wants_export(request):
-        return export_response(request, kind="party_members", queryset=queryset, filename=_("党员"))
     # Counted in the database: the grid's cached party-member figure counts members where they
     # live, while this list places them where their organization sits.
-    return render(
+    return list_page(
         request,
-        "web/members.html",
-        {
-            "form": form,
-            "under_node": node,
-            "crumbs": grid_crumbs(user, node) if node else [],
-            "page": paginate(request, queryset),
-            "may_export": may_anywhere(user, "export"),
-            "filtered": bool(q or status),
-            "nav": "orgs",
-        },
+        template="web/members.html",
+        form=form,
+        node=node,
+        queryset=queryset,
+        kind="party_members",
+        filename=_("党员"),
+        nav="orgs",
+        filtered=bool(q or status),
     )
 
 
