@@ -54,7 +54,7 @@ from .schemas.people import (
 households = Router(tags=["户"])
 persons = Router(tags=["人员"])
 
-HOUSEHOLD_READ = Household.objects.select_related("head", "microgrid")
+HOUSEHOLD_READ = Household.objects.with_head().select_related("microgrid")
 PERSON_READ = Person.objects.select_related("household")
 PERSON_TAG_FILTERS = {
     PersonTag.PARTY_MEMBER: {"is_party_member": True},

@@ -30,10 +30,16 @@ class LoadCounts:
     updated: int = 0
     unchanged: int = 0
     moved: int = 0  # stored rows whose place (micro-grid, household) changes
+    low_path: str | None = None  # the lowest and highest grid path the loaded rows land on
+    high_path: str | None = None
 
     @property
     def written(self) -> int:
         return self.created + self.updated
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
 
     def __iadd__(self, other: LoadCounts) -> LoadCounts:
         self.created += other.created
@@ -116,10 +122,16 @@ def table_rows(model: Any) -> int:
 
 
 @contextmanager
-def indexes_rebuilt(model: Any, new_rows: int) -> Iterator[None]:
-    """For a load that at least doubles a table (a first load), drop its plain secondary indexes
-    and build them again afterwards: one sort per index instead of a random B-tree insert per
-    row and index, several times faster. Unique indexes stay (the upsert needs them). The
+def indexes_rebuilt(model: Any, new_rows: int, *, all_new: bool = False) -> Iterator[None]:
+    """For a load that at least doubles a table (a first load), take its secondary indexes and
+    (PostgreSQL) its foreign keys off, and put them back afterwards: one sort per index and one
+    join per foreign key, instead of a random B-tree insert per row and index and a trigger that
+    locks the referenced row for every row (the slowest part of a big load on PostgreSQL).
+
+    Unique indexes go too when ``all_new`` says that no loaded row matches a stored one (the
+    caller then inserts without ``ON CONFLICT``); rebuilding them checks uniqueness again, as
+    re-adding a foreign key checks every reference, inside the load's transaction. SQLite keeps
+    unique constraints written into its ``CREATE TABLE`` (they cannot be dropped). The
     transaction holds the table meanwhile: on PostgreSQL its readers wait for the import to
     commit; on SQLite they read the previous snapshot.
     """
@@ -127,23 +139,38 @@ def indexes_rebuilt(model: Any, new_rows: int) -> Iterator[None]:
         yield
         return
     name = model._meta.db_table
+    unique = "" if all_new else "AND NOT {col} LIKE 'CREATE UNIQUE%%'"
     if connection.vendor == "postgresql":
-        rows = _rows(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+        # Constraints first (a unique constraint owns its index), then the plain indexes.
+        kinds = "'f', 'u'" if all_new else "'f'"
+        constraints = _rows(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            f"WHERE conrelid = %s::regclass AND contype IN ({kinds})",
+            [name],
+        )
+        indexes = _rows(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = "
+            "current_schema() AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint "
+            "c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))"
+            f"::regclass) {unique.format(col='i.indexdef')}",
             [name],
         )
     else:
-        rows = _rows(
+        constraints = []
+        indexes = _rows(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            f"AND sql IS NOT NULL {unique.format(col='sql')}",
             [name],
         )
-    for index, _definition in rows:
+    for constraint, _definition in constraints:
+        execute(f"ALTER TABLE {q(name)} DROP CONSTRAINT {q(constraint)}")
+    for index, _definition in indexes:
         execute(f"DROP INDEX {q(index)}")
     yield
-    for _index, definition in rows:
+    for _index, definition in indexes:
         execute(definition)
+    for constraint, definition in constraints:
+        execute(f"ALTER TABLE {q(name)} ADD CONSTRAINT {q(constraint)} {definition}")
 
 
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
@@ -159,19 +186,27 @@ def classify(
     diff: str,
     moved: str = "false",
     params: Sequence[Any] = (),
+    path: str = "NULL",
 ) -> LoadCounts:
     """Counts of new, changed and equal rows (and of stored rows that ``moved``), in one pass:
     ``source`` LEFT JOINs the target as ``target_id``. Loaders skip the statements a count says
-    have nothing to do, so a second import of the same file reads but writes nothing."""
-    total, matched, changed, moves = fetch_one(
+    have nothing to do, so a second import of the same file reads but writes nothing. The same
+    pass finds the lowest and highest ``path`` (the grid path the rows land on), so that the
+    loader refreshes counters under their common path without another join."""
+    total, matched, changed, moves, low, high = fetch_one(
         f"SELECT COUNT(*), COUNT({target_id}), "
         f"COALESCE(SUM(CASE WHEN {target_id} IS NOT NULL AND ({diff}) THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {target_id} IS NOT NULL AND ({moved}) THEN 1 ELSE 0 END), 0) "
-        f"FROM {source}",
+        f"COALESCE(SUM(CASE WHEN {target_id} IS NOT NULL AND ({moved}) THEN 1 ELSE 0 END), 0), "
+        f"MIN({path}), MAX({path}) FROM {source}",
         params,
     )
     return LoadCounts(
-        created=total - matched, updated=changed, unchanged=matched - changed, moved=moves
+        created=total - matched,
+        updated=changed,
+        unchanged=matched - changed,
+        moved=moves,
+        low_path=low,
+        high_path=high,
     )
 
 
@@ -180,14 +215,15 @@ def upsert(
     into: str,
     values: dict[str, str],
     select_from: str,
-    conflict: Sequence[str],
-    update: Sequence[str],
+    conflict: Sequence[str] | None,
+    update: Sequence[str] = (),
     where: str = "true",
     touch: dict[str, str] | None = None,
     params: Sequence[Any] = (),
 ) -> int:
     """``INSERT INTO into (values) SELECT … ON CONFLICT (conflict) DO UPDATE`` the ``update``
     columns where one of them differs; ``touch`` columns (``updated_at``) are set along with them.
+    ``conflict=None`` is a plain insert, for rows known to be new.
 
     The SELECT always has a WHERE clause: without one SQLite cannot tell ``ON CONFLICT`` from a
     join's ``ON``.
@@ -195,6 +231,8 @@ def upsert(
     cols = ", ".join(q(c) for c in values)
     exprs = ", ".join(values.values())
     sql = f"INSERT INTO {into} ({cols}) SELECT {exprs} FROM {select_from} WHERE {where} "
+    if conflict is None:
+        return execute(sql, params)
     conflict_cols = ", ".join(q(c) for c in conflict)
     if update:
         sets = [f"{q(c)} = excluded.{q(c)}" for c in update]

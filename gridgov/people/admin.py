@@ -7,7 +7,7 @@ from .models import Household, Person
 class HouseholdAdmin(admin.ModelAdmin):
     list_display = ["number", "address", "grid_path", "is_dibao", "monitoring_type"]
     search_fields = ["number"]
-    raw_id_fields = ["microgrid", "head"]
+    raw_id_fields = ["microgrid"]
     readonly_fields = ["grid_path"]
 
 

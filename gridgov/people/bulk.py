@@ -2,8 +2,8 @@
 
 The same invariants as the services, for a whole file at once: a household's and a person's
 ``grid_path`` follow the micro-grid; moving a household to another micro-grid or a person to
-another household writes a ``HouseholdMove``/``PersonMove`` row; ``Household.head`` is the member
-with relation 户主; ``is_party_household`` follows its members; sensitive values go to
+another household writes a ``HouseholdMove``/``PersonMove`` row; ``is_party_household`` follows
+its members; sensitive values go to
 ``PersonSensitive`` only when there are any; counters are recomputed for the affected subtree.
 The caller holds the transaction and audits the load as one entry.
 
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-
 from gridgov.grid.bulk import (
     LoadCounts,
     analyze,
@@ -41,7 +39,13 @@ from gridgov.grid.bulk import (
 )
 from gridgov.grid.models import GridLevel, GridNode
 
-from .models import Household, HouseholdMove, Person, PersonMove, PersonSensitive, Relation
+from .models import (
+    Household,
+    HouseholdMove,
+    Person,
+    PersonMove,
+    PersonSensitive,
+)
 from .services import grid_counts_refresh
 
 MICROGRID = GridLevel.MICROGRID.value
@@ -99,6 +103,7 @@ def households_load(
             [("t.microgrid_id", "n.id"), *((f"t.{q(f)}", f"s.{q(f)}") for f in fields)]
         ),
         moved="t.microgrid_id <> n.id",
+        path="n.code",
     )
     if dry_run or not counts.written:
         return counts
@@ -117,7 +122,6 @@ def households_load(
         "number": "s.number",
         "microgrid_id": "n.id",
         "grid_path": "n.code",
-        "head_id": "NULL",
         **{
             f: f"s.{q(f)}" if f in present else _default(HOUSEHOLD_DEFAULTS, f)
             for f in HOUSEHOLD_FIELDS
@@ -126,12 +130,13 @@ def households_load(
         "created_at": "%s",
         "updated_at": "%s",
     }
-    with indexes_rebuilt(Household, counts.created):
+    all_new = counts.created == counts.total
+    with indexes_rebuilt(Household, counts.created, all_new=all_new):
         upsert(
             into=hh,
             values=values,
             select_from=source,
-            conflict=["number"],
+            conflict=None if all_new else ["number"],
             update=["microgrid_id", "grid_path", *fields],
             touch={"updated_at": "excluded.updated_at"},
             params=[stamp, stamp],
@@ -139,8 +144,7 @@ def households_load(
     analyze(Household, counts.created + counts.updated)
     if moved:
         _members_follow(f"SELECT t.id FROM {st} s {join} {hh} t ON t.number = s.number")
-    low, high = fetch_one(f"SELECT MIN(microgrid), MAX(microgrid) FROM {st}")
-    grid_counts_refresh(under=common_path([low, high, old_low, old_high]))
+    grid_counts_refresh(under=common_path([counts.low_path, counts.high_path, old_low, old_high]))
     return counts
 
 
@@ -204,33 +208,36 @@ def persons_load(
         target_id="t.id",
         diff=diff,
         moved="t.household_id <> h.id",
+        path="h.grid_path",
     )
     if dry_run or not counts.written:
         return counts
     stamp = db_now(now)
     # Moves, emptied sensitive records and old households concern stored rows that change: a
     # first load of a registry skips those statements.
-    existing = counts.updated
-    affected = f"{stage}_households"
-    execute(f"DROP TABLE IF EXISTS {q(affected)}")
-    execute(f"CREATE TEMPORARY TABLE {q(affected)} AS SELECT DISTINCT h.id AS id FROM {source}")
+    affected = f"{stage}_households"  # households that persons leave or join, when any move
     moved, old_low, old_high = 0, None, None
     if counts.moved:
         old = f"{source} {join} {pp} t ON t.id_hash = s.id_hash WHERE t.household_id <> h.id"
         old_low, old_high = fetch_one(f"SELECT MIN(t.grid_path), MAX(t.grid_path) FROM {old}")
-        execute(f"INSERT INTO {q(affected)} (id) SELECT DISTINCT t.household_id FROM {old}")
+        execute(f"DROP TABLE IF EXISTS {q(affected)}")
+        execute(
+            f"CREATE TEMPORARY TABLE {q(affected)} AS SELECT t.household_id AS id FROM {old} "
+            f"UNION SELECT h.id FROM {old}"
+        )
         moved = execute(
             f"INSERT INTO {table(PersonMove)} "
             "(person_id, from_household_id, to_household_id, grid_path, moved_at, reason) "
             f"SELECT t.id, t.household_id, h.id, h.grid_path, %s, %s FROM {old}",
             [stamp, reason],
         )
-    with indexes_rebuilt(Person, counts.created):
+    all_new = counts.created == counts.total
+    with indexes_rebuilt(Person, counts.created, all_new=all_new):
         upsert(
             into=pp,
             values=new_values,
             select_from=source,
-            conflict=["id_hash"],
+            conflict=None if all_new else ["id_hash"],
             update=[*compared, "sex", "birth_date", "id_masked"],
             touch={"updated_at": "excluded.updated_at"}
             | ({"phone_cipher": "excluded.phone_cipher"} if "phone" in present else {}),
@@ -238,17 +245,16 @@ def persons_load(
         )
     analyze(Person, counts.created + counts.updated)
     if sensitive:
-        _sensitive_load(stage, sensitive, stamp, existing=bool(existing))
+        _sensitive_load(stage, sensitive, stamp, all_new=all_new)
     if moved:
         _members_follow(f"SELECT id FROM {q(affected)}")
-    _heads_and_flags(affected, existing=bool(existing), party=bool(moved))
-    execute(f"DROP TABLE IF EXISTS {q(affected)}")
-    low, high = fetch_one(f"SELECT MIN(h.grid_path), MAX(h.grid_path) FROM {source}")
-    grid_counts_refresh(under=common_path([low, high, old_low, old_high]))
+        _party_flags_follow(affected)
+        execute(f"DROP TABLE IF EXISTS {q(affected)}")
+    grid_counts_refresh(under=common_path([counts.low_path, counts.high_path, old_low, old_high]))
     return counts
 
 
-def _sensitive_load(stage: str, sensitive: list[str], stamp: object, *, existing: bool) -> None:
+def _sensitive_load(stage: str, sensitive: list[str], stamp: object, *, all_new: bool) -> None:
     """Sensitive values of the file's persons; a record emptied by the file is removed."""
     pp, ps, st = table(Person), table(PersonSensitive), q(stage)
     values = {
@@ -257,66 +263,47 @@ def _sensitive_load(stage: str, sensitive: list[str], stamp: object, *, existing
         **{f: f"s.{q(f)}" if f in sensitive else SENSITIVE_DEFAULTS[f] for f in SENSITIVE_FIELDS},
         "updated_at": "%s",
     }
+    source = f"{st} s {inner()} {pp} t ON t.id_hash = s.id_hash"
+    if all_new:  # every person is new, so is every record
+        (rows,) = fetch_one(f"SELECT COUNT(*) FROM {st} s WHERE s.has_sensitive")
+        with indexes_rebuilt(PersonSensitive, rows, all_new=True):
+            upsert(
+                into=ps,
+                values=values,
+                select_from=source,
+                where="s.has_sensitive",
+                conflict=None,
+                params=[stamp],
+            )
+        return
     stored = f"EXISTS (SELECT 1 FROM {ps} x WHERE x.person_id = t.id)"
-    for where in ["s.has_sensitive", *([f"NOT s.has_sensitive AND {stored}"] if existing else [])]:
+    for where in ["s.has_sensitive", f"NOT s.has_sensitive AND {stored}"]:
         upsert(
             into=ps,
             values=values,
-            select_from=f"{st} s {inner()} {pp} t ON t.id_hash = s.id_hash",
+            select_from=source,
             where=where,
             conflict=["person_id"],
             update=["grid_path", *sensitive],
             touch={"updated_at": "excluded.updated_at"},
             params=[stamp],
         )
-    if existing:
-        # Only real tags are stored: a record whose values are all empty now goes.
-        execute(
-            f"DELETE FROM {ps} WHERE special_group = '' AND disability_category = '' "
-            "AND disability_grade IS NULL AND NOT serious_illness AND health_note = '' "
-            f"AND person_id IN (SELECT t.id FROM {st} s {inner()} {pp} t "
-            "ON t.id_hash = s.id_hash WHERE NOT s.has_sensitive)"
-        )
-
-
-def _heads_and_flags(affected: str, *, existing: bool, party: bool) -> None:
-    """Each affected household's head is its member with relation 户主 (the first by id); one
-    without such a member keeps its head while that person is still a member. After moves,
-    whether a household is a party household follows its members."""
-    pp, hh, ids, heads = table(Person), table(Household), q(affected), q(f"{affected}_heads")
-    execute(f"DROP TABLE IF EXISTS {heads}")
+    # Only real tags are stored: a record whose values are all empty now goes.
     execute(
-        f"CREATE TEMPORARY TABLE {heads} AS SELECT p.household_id AS household_id, "
-        f"MIN(p.id) AS head FROM {ids} a {inner()} {pp} p ON p.household_id = a.id "
-        f"WHERE p.relation = '{Relation.HEAD.value}' GROUP BY p.household_id"
+        f"DELETE FROM {ps} WHERE special_group = '' AND disability_category = '' "
+        "AND disability_grade IS NULL AND NOT serious_illness AND health_note = '' "
+        f"AND person_id IN (SELECT t.id FROM {source} WHERE NOT s.has_sensitive)"
     )
-    if connection.vendor == "postgresql":
-        execute(f"ANALYZE {heads}")
-        execute(
-            f"UPDATE {hh} SET head_id = x.head FROM {heads} x WHERE x.household_id = {hh}.id "
-            f"AND {any_differs([(f'{hh}.head_id', 'x.head')])}"
-        )
-    else:  # SQLite before 3.33 has no UPDATE … FROM; an indexed lookup per row is as fast
-        execute(f"CREATE INDEX {q(f'{affected}_heads_hh')} ON {heads} (household_id)")
-        head = f"(SELECT x.head FROM {heads} x WHERE x.household_id = {hh}.id)"
-        execute(
-            f"UPDATE {hh} SET head_id = {head} WHERE id IN (SELECT household_id FROM {heads}) "
-            f"AND {any_differs([('head_id', head)])}"
-        )
-    if existing:
-        execute(
-            f"UPDATE {hh} SET head_id = NULL WHERE id IN (SELECT id FROM {ids}) "
-            f"AND id NOT IN (SELECT household_id FROM {heads}) AND head_id IS NOT NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {pp} p WHERE p.id = {hh}.head_id "
-            f"AND p.household_id = {hh}.id)"
-        )
-    execute(f"DROP TABLE {heads}")
-    if party:
-        flag = f"EXISTS (SELECT 1 FROM {pp} p WHERE p.household_id = {hh}.id AND p.is_party_member)"
-        execute(
-            f"UPDATE {hh} SET is_party_household = {flag} WHERE id IN (SELECT id FROM {ids}) "
-            f"AND is_party_household <> {flag}"
-        )
+
+
+def _party_flags_follow(affected: str) -> None:
+    """After moves, whether a household is a party household follows its members."""
+    pp, hh, ids = table(Person), table(Household), q(affected)
+    flag = f"EXISTS (SELECT 1 FROM {pp} p WHERE p.household_id = {hh}.id AND p.is_party_member)"
+    execute(
+        f"UPDATE {hh} SET is_party_household = {flag} WHERE id IN (SELECT id FROM {ids}) "
+        f"AND is_party_household <> {flag}"
+    )
 
 
 def party_flags_set(*, person_ids_sql: str) -> None:

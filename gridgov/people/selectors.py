@@ -13,7 +13,7 @@ from .models import Household, Person
 
 
 def household_list(user: Any, *, under: str = "", q: str = "", tag: str = "") -> QuerySet:
-    qs = Household.objects.restrict(user, "view").select_related("head", "microgrid")
+    qs = Household.objects.restrict(user, "view").with_head().select_related("microgrid")
     if under:
         qs = qs.within(under)
     if q:

@@ -56,8 +56,11 @@ def household_create(
     unknown = set(fields) - HOUSEHOLD_EDITABLE
     if unknown:
         raise ValidationError({f: _("未知字段") for f in unknown})
+    number = number.strip()
+    if Household.objects.filter(number=number).exists():
+        raise ValidationError({"number": _("户编号%(n)s已登记") % {"n": number}})
     household = Household(
-        number=number.strip(),
+        number=number,
         microgrid=microgrid,
         grid_path=microgrid.code,
         address=address.strip(),
@@ -70,13 +73,49 @@ def household_create(
     return household
 
 
+@transaction.atomic
 def household_update(*, household: Household, data: dict[str, Any]) -> Household:
+    """Edit plain fields; ``head`` (a member, or None) goes through ``household_head_set``."""
     unknown = set(data) - HOUSEHOLD_EDITABLE - {"head"}
     if unknown:
         raise ValidationError({f: _("不能在此修改") for f in unknown})
-    if data.get("head") is not None and data["head"].household_id != household.pk:
-        raise ValidationError({"head": _("户主必须是本户成员")})
+    data = dict(data)
+    if "head" in data:
+        household_head_set(household=household, person=data.pop("head"))
     return object_update(instance=household, data=data)
+
+
+@transaction.atomic
+def household_head_set(*, household: Household, person: Person | None) -> Household:
+    """Make ``person`` (a member) the head of household (户主), or leave it without one.
+
+    The head is the member whose relation is 户主 (``Household.head``), so this changes
+    relations: the new head's becomes 户主 and a previous head's 其他 (the cadre then sets what
+    it really is). Each change is audited as an update of that person.
+    """
+    if person is not None and person.household_id != household.pk:
+        raise ValidationError({"head": _("户主必须是本户成员")})
+    for old in Person.objects.select_for_update().filter(
+        household=household, relation=Relation.HEAD
+    ):
+        if person is None or old.pk != person.pk:
+            object_update(instance=old, data={"relation": Relation.OTHER})
+    if person is not None and person.relation != Relation.HEAD:
+        object_update(instance=person, data={"relation": Relation.HEAD})
+    household.__dict__.pop("head", None)  # the cached head is stale now
+    return household
+
+
+def _require_single_head(household: Household, person: Person | None = None) -> None:
+    """A household has one head: a second member with relation 户主 is refused."""
+    others = Person.objects.filter(household=household, relation=Relation.HEAD)
+    if person is not None and person.pk:
+        others = others.exclude(pk=person.pk)
+    head = others.only("name").first()
+    if head is not None:
+        raise ValidationError(
+            {"relation": _("本户已有户主%(n)s：一户只能有一个户主") % {"n": head.name}}
+        )
 
 
 @transaction.atomic
@@ -182,11 +221,11 @@ def person_create(
         **phone_fields(phone),
         **fields,
     )
+    if relation == Relation.HEAD:
+        _require_single_head(household)
     person.full_clean(exclude=["id_cipher", "phone_cipher"])
     person.save()
-    if relation == Relation.HEAD and household.head_id is None:
-        Household.objects.filter(pk=household.pk).update(head=person)
-        household.head = person
+    household.__dict__.pop("head", None)
     _bump(household.microgrid_id, persons=1)
     audit_record(action="create", instance=person, after=snapshot(person))
     return person
@@ -207,6 +246,8 @@ def person_update(
         data.update(fields)
     if phone is not None:
         data.update(phone_fields(phone))
+    if data.get("relation") == Relation.HEAD and person.relation != Relation.HEAD:
+        _require_single_head(person.household, person)
     return object_update(instance=person, data=data)
 
 
@@ -225,12 +266,13 @@ def person_move(*, person: Person, to_household: Household, reason: str = "") ->
         moved_at=timezone.now(),
         reason=reason,
     )
-    if source.head_id == person.pk:
-        Household.objects.filter(pk=source.pk).update(head=None)
     person.household = to_household
     person.grid_path = to_household.grid_path
-    if person.relation == Relation.HEAD and to_household.head_id is not None:
-        person.relation = Relation.OTHER
+    if (
+        person.relation == Relation.HEAD
+        and Person.objects.filter(household=to_household, relation=Relation.HEAD).exists()
+    ):
+        person.relation = Relation.OTHER  # the household keeps its head
     person.save(update_fields=["household", "grid_path", "relation", "updated_at"])
     PersonSensitive.objects.filter(person=person).update(grid_path=to_household.grid_path)
     party = 1 if person.is_party_member else 0

@@ -71,7 +71,7 @@ def snapshot() -> dict[str, object]:
         )
     )
     state["households"] = sorted(
-        Household.objects.values_list("number", "microgrid_id", "address", "head_id", "updated_at")
+        Household.objects.values_list("number", "microgrid_id", "address", "updated_at")
     )
     return state
 

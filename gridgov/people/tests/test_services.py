@@ -8,13 +8,16 @@ from gridgov.core.audit import audit_verify
 from gridgov.core.crypto import lookup_hash
 from gridgov.core.models import AuditEntry
 from gridgov.grid.models import GridNode
-from gridgov.people.models import HouseholdMove, Person, PersonMove, Relation
+from gridgov.people.models import Household, HouseholdMove, Person, PersonMove, Relation
 from gridgov.people.services import (
     grid_counts_refresh,
+    household_head_set,
     household_move,
+    household_update,
     person_create,
     person_move,
     person_sensitive_set,
+    person_update,
 )
 
 
@@ -77,6 +80,49 @@ def test_person_move_keeps_history_and_clears_head(tree, make_household, make_pe
     assert a.head is None and person.household == b and person.grid_path == b.grid_path
     assert PersonMove.objects.get().from_household == a
     assert counts(tree.microgrid)[1] == 0 and counts(tree.other_microgrid)[1] == 1
+
+
+def test_a_household_has_one_head(make_household, make_person):
+    hh = make_household()
+    head = make_person(hh, relation=Relation.HEAD, name="户主")
+    spouse = make_person(hh, relation=Relation.SPOUSE)
+    with pytest.raises(ValidationError) as exc:
+        make_person(hh, relation=Relation.HEAD)
+    assert exc.value.message_dict == {"relation": ["本户已有户主户主：一户只能有一个户主"]}
+    with pytest.raises(ValidationError):
+        person_update(person=spouse, data={"relation": Relation.HEAD})
+    person_update(person=head, data={"relation": Relation.HEAD, "name": "户主"})  # stays head
+    assert Person.objects.filter(household=hh, relation=Relation.HEAD).get() == head
+
+
+def test_setting_the_head_changes_relations_and_is_audited(make_household, make_person):
+    hh = make_household()
+    old = make_person(hh, relation=Relation.HEAD)
+    new = make_person(hh, relation=Relation.CHILD)
+    assert hh.head == old
+    household_head_set(household=hh, person=new)
+    assert hh.head == new
+    old.refresh_from_db()
+    assert old.relation == Relation.OTHER
+    changes = AuditEntry.objects.filter(object_type="people.person", action="update")
+    assert sorted(e.after["relation"] for e in changes) == ["head", "other"]
+    household_update(household=hh, data={"head": None, "is_dibao": True})
+    hh = Household.objects.with_head().get(pk=hh.pk)
+    assert hh.head is None and hh.is_dibao
+    stranger = make_person(make_household())
+    with pytest.raises(ValidationError):
+        household_head_set(household=hh, person=stranger)
+    assert audit_verify().ok
+
+
+def test_head_is_annotated_for_lists(make_household, make_person, django_assert_num_queries):
+    a, b = make_household(), make_household()
+    head = make_person(a, relation=Relation.HEAD, name="甲")
+    make_person(a, relation=Relation.SPOUSE)
+    make_person(b, relation=Relation.CHILD)
+    with django_assert_num_queries(1):
+        rows = {h.pk: h.head for h in Household.objects.with_head()}
+    assert rows[a.pk].pk == head.pk and rows[a.pk].name == "甲" and rows[b.pk] is None
 
 
 def test_household_must_sit_on_a_microgrid(tree, make_household):

@@ -39,7 +39,7 @@ def node_detail(request: HttpRequest, code: str) -> HttpResponse:
         households = list(
             Household.objects.restrict(user)
             .filter(microgrid=node)
-            .select_related("head")
+            .with_head()
             .order_by("number")[: NODE_HOUSEHOLDS_SHOWN + 1]
         )
     context = {

@@ -82,7 +82,7 @@ def persons(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = request.user
     household = get_scoped_or_404(
-        Household.objects.select_related("microgrid", "head"), user, number=number
+        Household.objects.with_head().select_related("microgrid"), user, number=number
     )
     members = list(
         Person.objects.restrict(user).filter(household=household).order_by("birth_date", "id")

@@ -33,7 +33,10 @@ def search(request: HttpRequest) -> HttpResponse:
         except IdentifierError:
             is_citizen_id = False
         households, households_more = _first(
-            Household.objects.restrict(user).filter(number=q).select_related("microgrid", "head")
+            Household.objects.restrict(user)
+            .filter(number=q)
+            .with_head()
+            .select_related("microgrid")
         )
         persons, persons_more = _first(
             person_search(user, q).select_related("household").order_by("name", "id")
