@@ -150,6 +150,11 @@ def _known_counties() -> dict[str, str]:
     return counties
 
 
+def is_county_code(code: str) -> bool:
+    """A county-level code of GB/T 2260 (with history), as the citizen ID check accepts it."""
+    return code in _known_counties()
+
+
 def county_name(code: str) -> str:
     return _known_counties().get(code, "")
 

@@ -16,8 +16,10 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -36,9 +38,13 @@ class ReadError(Exception):
     """The file as a whole cannot be read; the message says why, in the user's language."""
 
 
+Block = tuple[Sequence[int], list[list[str]]]  # row numbers and their cells
+
+
 @dataclass
 class Sheet:
-    """An opened file: its header row and an iterator over its data rows."""
+    """An opened file: its header row and its data rows, one by one (``rows``) or in blocks
+    (``blocks``); read either, not both."""
 
     header: list[str]
     header_row: int
@@ -49,6 +55,15 @@ class Sheet:
     )  # r0, c0, r1, c1 (1-based)
     encoding: str = ""
     _closers: list = field(default_factory=list)
+    _blocks: Callable[[int], Iterator[Block]] | None = None
+
+    def blocks(self, size: int) -> Iterator[Block]:
+        """The non-empty data rows in blocks of at most ``size`` rows read."""
+        if self._blocks is not None:
+            yield from self._blocks(size)
+            return
+        while block := list(islice(self.rows, size)):
+            yield [rn for rn, _cells in block], [cells for _rn, cells in block]
 
     def close(self) -> None:
         for close in self._closers:
@@ -109,20 +124,43 @@ def _open_csv(path: Path, line_count: int | None) -> Sheet:
     reader = csv.reader(text, delimiter=delimiter)
     state = {"row": 0}
 
-    def records() -> Iterator[tuple[int, list[str]]]:
+    @contextmanager
+    def read_errors(row: int):
         try:
-            for cells in reader:
-                state["row"] += 1
-                yield state["row"], list(map(str.strip, cells))
+            yield
         except UnicodeDecodeError:
             raise ReadError(
-                _("第%(r)d行附近有无法识别的字符：请把文件另存为UTF-8或GBK编码的CSV")
-                % {"r": state["row"] + 1}
+                _("第%(r)d行附近有无法识别的字符：请把文件另存为UTF-8或GBK编码的CSV") % {"r": row}
             ) from None
         except csv.Error as exc:
-            raise ReadError(
-                _("第%(r)d行不是有效的CSV：%(e)s") % {"r": state["row"] + 1, "e": exc}
-            ) from None
+            raise ReadError(_("第%(r)d行不是有效的CSV：%(e)s") % {"r": row, "e": exc}) from None
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        while True:
+            with read_errors(state["row"] + 1):
+                cells = next(reader, None)
+            if cells is None:
+                return
+            state["row"] += 1
+            yield state["row"], list(map(str.strip, cells))
+
+    def blocks(size: int) -> Iterator[Block]:
+        # The csv module and str.strip over whole blocks: no Python step per cell.
+        strip = str.strip
+        while True:
+            with read_errors(reader.line_num + 1):
+                block = list(islice(reader, size))
+            if not block:
+                return
+            first = state["row"] + 1
+            state["row"] += len(block)
+            rows = [list(map(strip, cells)) for cells in block]
+            numbers = range(first, state["row"] + 1)
+            if all(map(any, rows)):
+                yield numbers, rows
+            else:  # fully empty rows are skipped, their numbers kept
+                kept = [(rn, cells) for rn, cells in zip(numbers, rows, strict=True) if any(cells)]
+                yield [rn for rn, _cells in kept], [cells for _rn, cells in kept]
 
     it = records()
     header_row, header = _find_header(it)
@@ -136,6 +174,7 @@ def _open_csv(path: Path, line_count: int | None) -> Sheet:
         total=total,
         encoding=encoding,
         _closers=[text.close],
+        _blocks=blocks,
     )
 
 

@@ -50,7 +50,7 @@ from gridgov.grid.models import GridNode
 
 from .errors import ErrorSink, RowError, merged_errors
 from .kinds import KINDS, Context, Scope
-from .pipeline import use_worker, validated_chunks, worker_chunks
+from .pipeline import collector_paused, use_worker, validated_chunks, worker_chunks
 from .readers import ReadError, file_digest_and_lines, open_sheet
 from .reports import write_error_report
 from .schemas import SCHEMAS
@@ -185,13 +185,14 @@ class _Import:
                 sheet.close()
                 chunks = worker_chunks(self.path, self.kind.schema.kind, layout, today)
             else:
-                chunks = validated_chunks(sheet, self.kind.validator(layout, today))
+                chunks = validated_chunks(sheet, self.kind.chunk_validator(layout, today))
             try:
-                for chunk in chunks:
-                    stage.load(chunk.rows)
-                    self.row_errors.merge(chunk.errors)
-                    self.total_rows = chunk.seen
-                    self.progress(chunk.seen, max(total, chunk.seen) if total else None)
+                with collector_paused():
+                    for chunk in chunks:
+                        stage.load(chunk.rows)
+                        self.row_errors.merge(chunk.errors)
+                        self.total_rows = chunk.seen
+                        self.progress(chunk.seen, max(total, chunk.seen) if total else None)
             except ReadError as exc:
                 self.fail(str(exc))
             stage.analyze()
@@ -262,7 +263,8 @@ def _import_transaction():
     else:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                # The person insert hashes a district's households (1.2 million) in memory.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             yield

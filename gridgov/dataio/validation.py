@@ -14,16 +14,12 @@ falls back to ``parse_citizen_id`` itself, which also words the error.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
-import weakref
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from gridgov.core.crypto import DataCipher
 from gridgov.core.identity import (
     EARLIEST_BIRTH,
     ID_CHECK_CHARS,
@@ -291,57 +287,6 @@ class CitizenIdChecker:
         self.regions.add(cid.number[:6])
         self.births[cid.number[6:14]] = cid.birth_date.isoformat()
         return cid.number, cid.birth_date.isoformat(), cid.sex
-
-
-class RowCipher:
-    """``DataCipher.encrypt`` and ``lookup_hash`` with the same keys and output, faster per row.
-
-    Nonces come from one ``os.urandom`` call per 8192 values instead of one per value (the
-    system call was a third of the cost), and the keyed BLAKE2b state is copied rather than
-    keyed again. A forked child empties every pool (``os.register_at_fork``), so a worker
-    process never reuses its parent's nonces.
-    """
-
-    POOL = 8192
-
-    def __init__(self, data: DataCipher) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        self._encrypt = AESGCM(data.enc_key).encrypt
-        self._prefix = bytes([data.key_id])
-        self._hash = hashlib.blake2b(key=data.hash_key, digest_size=16)
-        self._pool = b""
-        self._next = 0
-        _CIPHERS.add(self)
-
-    def encrypt(self, value: str) -> bytes:
-        start = self._next
-        if start >= len(self._pool):
-            self._pool = os.urandom(12 * self.POOL)
-            start = 0
-        self._next = start + 12
-        nonce = self._pool[start : start + 12]
-        return self._prefix + nonce + self._encrypt(nonce, value.encode(), None)
-
-    def lookup_hash(self, value: str) -> str:
-        state = self._hash.copy()
-        state.update(value.encode())
-        return state.hexdigest()
-
-    def forget_nonces(self) -> None:
-        self._pool = b""
-        self._next = 0
-
-
-_CIPHERS: weakref.WeakSet[RowCipher] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for row_cipher in list(_CIPHERS):
-        row_cipher.forget_nonces()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def check_phone(raw: str) -> str:

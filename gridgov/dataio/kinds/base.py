@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,8 @@ from ..validation import (
 )
 
 RowValidator = Callable[[int, list[str], ErrorSink], tuple | None]
+# (row numbers, rows of cells, errors) -> the staged tuples of the rows without an error
+ChunkValidator = Callable[[Sequence[int], Sequence[list[str]], ErrorSink], list[tuple]]
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,26 @@ class Kind(ABC):
     @abstractmethod
     def validator(self, layout: Layout, today: dt.date) -> RowValidator:
         """The function that turns one raw row into staged values, or row errors."""
+
+    def chunk_validator(self, layout: Layout, today: dt.date) -> ChunkValidator:
+        """Validation of a chunk of rows; kinds with millions of rows validate by column."""
+        validate = self.validator(layout, today)
+
+        def run(rns: Sequence[int], rows: Sequence[list[str]], errors: ErrorSink) -> list[tuple]:
+            staged = [validate(rn, cells, errors) for rn, cells in zip(rns, rows, strict=True)]
+            return [row for row in staged if row is not None]
+
+        return run
+
+    def row_validator(self, layout: Layout, today: dt.date) -> RowValidator:
+        """One row through ``chunk_validator``: for kinds that validate by column."""
+        validate = self.chunk_validator(layout, today)
+
+        def run(rn: int, cells: list[str], errors: ErrorSink) -> tuple | None:
+            staged = validate([rn], [cells], errors)
+            return staged[0] if staged else None
+
+        return run
 
     @abstractmethod
     def check(self, ctx: Context) -> None:

@@ -19,7 +19,7 @@ from gridgov.people.models import Person
 from ..errors import ErrorSink
 from ..schemas import GRID_POSTS, MEMBERSHIPS, PARTY_MEMBERS
 from ..staging import duplicate_errors, sql_errors
-from ..validation import CellError, CitizenIdChecker, Layout, RowCipher
+from ..validation import CellError, CitizenIdChecker, Layout
 from .base import Context, Kind, RowValidator, not_in_future
 from .grid import repeated
 from .orgs import node_errors, parse_any_node
@@ -30,7 +30,7 @@ ADULT_AGE = 18  # 《中国共产党章程》第一条：年满十八岁
 def citizen_id_parser(today: dt.date):
     """A parser that returns (keyed hash, masked ID, birth ISO date) of a valid ID."""
     check = CitizenIdChecker(today)
-    digest = RowCipher(cipher()).lookup_hash
+    digest = cipher().lookup_hash
 
     def parse(raw: str) -> tuple[str, str, str]:
         try:

@@ -19,11 +19,13 @@ from gridgov.grid.models import GridLevel, GridNode
 from gridgov.people.bulk import households_load, persons_load
 from gridgov.people.models import Household, Person, Relation
 
+from ..columns import Block, CitizenIdColumn, ColumnCipher, chosen, parsed, text
 from ..errors import ErrorSink
 from ..schemas import (
     DISABILITY,
     HOUSEHOLDS,
     LEFT_BEHIND,
+    MONITORING,
     PERSONS,
     RELATIONS,
     RESIDENCE,
@@ -33,19 +35,22 @@ from ..schemas import (
 from ..staging import duplicate_errors, sql_errors
 from ..validation import (
     CellError,
-    CitizenIdChecker,
     Layout,
-    RowCipher,
     check_phone,
     parse_bool,
     parse_date,
+    parse_float,
     parse_int,
     sex_label,
 )
-from .base import Context, Kind, RowValidator
+from .base import ChunkValidator, Context, Kind, RowValidator
 from .grid import repeated
 
 MOVE_REASON = gettext_lazy("批量导入")
+
+
+def _grade(raw: str) -> int:
+    return parse_int(raw, 1, 4)
 
 
 def parse_microgrid(raw: str) -> str:
@@ -71,26 +76,46 @@ class HouseholdsKind(Kind):
     lengths = {"number": 32, "address": 200}
 
     def validator(self, layout: Layout, today: dt.date) -> RowValidator:
-        parse = self.dict_parser(layout, today, {"microgrid": parse_microgrid})
+        return self.row_validator(layout, today)
 
-        def validate(rn: int, cells: list[str], errors: ErrorSink) -> tuple | None:
-            v = parse(rn, cells, errors)
-            if v is None:
-                return None
-            get = v.get
-            return (
-                rn,
-                v["number"],
-                v["microgrid"],
-                get("address") or "",
-                get("lat"),
-                get("lng"),
-                get("is_dibao") or 0,
-                get("is_tekun") or 0,
-                get("is_tuopin") or 0,
-                get("monitoring_type") or "",
-                get("is_military_family") or 0,
+    def chunk_validator(self, layout: Layout, today: dt.date) -> ChunkValidator:
+        """Column by column (``gridgov.dataio.columns``): a district has a million households."""
+        pos = layout.positions.get
+        width = layout.width
+        header = {c.key: c.header for c in self.schema.columns}
+        order = {c.header: i for i, c in enumerate(self.schema.columns)}
+
+        def latitude(raw: str) -> float:
+            return parse_float(raw, -90.0, 90.0)
+
+        def longitude(raw: str) -> float:
+            return parse_float(raw, -180.0, 180.0)
+
+        def flag(block: Block, key: str) -> list:
+            return parsed(block, pos(key), header[key], parse_bool, empty=0)
+
+        def validate(rns, rows, errors: ErrorSink) -> list[tuple]:
+            block = Block(rns, rows, width, order)
+            staged = list(
+                zip(
+                    rns,
+                    text(block, pos("number"), header["number"], 32, required=True),
+                    parsed(
+                        block, pos("microgrid"), header["microgrid"], parse_microgrid, required=True
+                    ),
+                    text(block, pos("address"), header["address"], 200),
+                    parsed(block, pos("lat"), header["lat"], latitude),
+                    parsed(block, pos("lng"), header["lng"], longitude),
+                    flag(block, "is_dibao"),
+                    flag(block, "is_tekun"),
+                    flag(block, "is_tuopin"),
+                    chosen(block, pos("monitoring_type"), header["monitoring_type"], MONITORING),
+                    flag(block, "is_military_family"),
+                    strict=True,
+                )
             )
+            block.finish(errors)
+            return block.good(staged)
 
         return validate
 
@@ -159,193 +184,121 @@ class PersonsKind(Kind):
     columns = PERSON_COLUMNS
 
     def validator(self, layout: Layout, today: dt.date) -> RowValidator:
+        return self.row_validator(layout, today)
+
+    def chunk_validator(self, layout: Layout, today: dt.date) -> ChunkValidator:
+        """Column by column (``gridgov.dataio.columns``): the registry's biggest file."""
         pos = layout.positions.get
         width = layout.width
         header = {c.key: c.header for c in self.schema.columns}
-        i_id, i_name, i_hh, i_rel = (
-            pos("citizen_id"),
-            pos("name"),
-            pos("household"),
-            pos("relation"),
-        )
-        i_sex, i_birth, i_phone = pos("sex"), pos("birth_date"), pos("phone")
-        i_res, i_left, i_alone = pos("residence_type"), pos("left_behind"), pos("lives_alone")
-        i_sg, i_dc, i_dg = pos("special_group"), pos("disability_category"), pos("disability_grade")
-        i_si, i_hn = pos("serious_illness"), pos("health_note")
-        check_id = CitizenIdChecker(today)
-        data = RowCipher(cipher())
-        encrypt, digest = data.encrypt, data.lookup_hash
-        required = _("必填，不能为空")
-        choices_reason = {
-            key: _("应为以下之一：%(c)s") % {"c": "、".join(k for k in choices if k)}
-            for key, choices in (
-                ("relation", RELATIONS),
-                ("sex", SEX),
-                ("residence_type", RESIDENCE),
-                ("left_behind", LEFT_BEHIND),
-                ("special_group", SPECIAL_GROUPS),
-                ("disability_category", DISABILITY),
-            )
-        }
+        order = {c.header: i for i, c in enumerate(self.schema.columns)}
+        citizen_ids = CitizenIdColumn(today)
+        crypt = ColumnCipher(cipher())
+        h_id, h_sex, h_birth = header["citizen_id"], header["sex"], header["birth_date"]
+        h_grade = header["disability_grade"]
+        no_category = _("填写残疾等级时须填写残疾类别")
 
-        def validate(rn: int, cells: list[str], errors: ErrorSink) -> tuple | None:
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            ok = True
-            number = birth = sex = ""
-            raw = cells[i_id]
-            if not raw:
-                errors.add(rn, header["citizen_id"], "", required)
-                ok = False
-            else:
-                try:
-                    number, birth, sex = check_id(raw)
-                except CellError as exc:
-                    errors.add(rn, header["citizen_id"], mask_citizen_id(raw), str(exc))
-                    ok = False
-            name = cells[i_name]
-            if not name:
-                errors.add(rn, header["name"], "", required)
-                ok = False
-            elif len(name) > 50:
-                errors.add(rn, header["name"], name, _("不能超过50个字"))
-                ok = False
-            household = cells[i_hh]
-            if not household:
-                errors.add(rn, header["household"], "", required)
-                ok = False
-            elif len(household) > 32:
-                errors.add(rn, header["household"], household, _("不能超过32个字"))
-                ok = False
-            raw = cells[i_rel]
-            relation = RELATIONS.get(raw)
-            if relation is None:
-                reason = choices_reason["relation"] if raw else required
-                errors.add(rn, header["relation"], raw, reason)
-                ok = False
-            if i_sex is not None and (raw := cells[i_sex]):
-                code = SEX.get(raw)
-                if code is None:
-                    errors.add(rn, header["sex"], raw, choices_reason["sex"])
-                    ok = False
-                elif sex and code != sex:
-                    errors.add(
-                        rn,
-                        header["sex"],
-                        raw,
-                        _("性别与身份证号不符：身份证号第17位表示%(s)s") % {"s": sex_label(sex)},
-                    )
-                    ok = False
-            if i_birth is not None and (raw := cells[i_birth]):
-                try:
-                    given = parse_date(raw)
-                except CellError as exc:
-                    errors.add(rn, header["birth_date"], raw, str(exc))
-                    ok = False
-                else:
-                    if birth and given != birth:
-                        errors.add(
-                            rn,
-                            header["birth_date"],
-                            raw,
-                            _("出生日期与身份证号不符：应为%(d)s") % {"d": birth},
-                        )
-                        ok = False
-            phone = None
-            if i_phone is not None and (raw := cells[i_phone]):
-                try:
-                    phone = check_phone(raw)
-                except CellError as exc:
-                    errors.add(rn, header["phone"], mask_phone(raw), str(exc))
-                    ok = False
-            residence = "registered"
-            if i_res is not None and (raw := cells[i_res]):
-                residence = RESIDENCE.get(raw)
-                if residence is None:
-                    errors.add(rn, header["residence_type"], raw, choices_reason["residence_type"])
-                    ok = False
-            left = ""
-            if i_left is not None and (raw := cells[i_left]):
-                left = LEFT_BEHIND.get(raw)
-                if left is None:
-                    errors.add(rn, header["left_behind"], raw, choices_reason["left_behind"])
-                    ok = False
-            alone = 0
-            if i_alone is not None and (raw := cells[i_alone]):
-                try:
-                    alone = parse_bool(raw)
-                except CellError as exc:
-                    errors.add(rn, header["lives_alone"], raw, str(exc))
-                    ok = False
-            # Sensitive values (PIPL Art. 28): kept apart, in PersonSensitive.
-            group = category = note = ""
-            grade = None
-            illness = 0
-            if i_sg is not None and (raw := cells[i_sg]):
-                group = SPECIAL_GROUPS.get(raw)
-                if group is None:
-                    errors.add(rn, header["special_group"], raw, choices_reason["special_group"])
-                    ok = False
-            if i_dc is not None and (raw := cells[i_dc]):
-                category = DISABILITY.get(raw)
-                if category is None:
-                    errors.add(
-                        rn,
-                        header["disability_category"],
-                        raw,
-                        choices_reason["disability_category"],
-                    )
-                    ok = False
-            if i_dg is not None and (raw := cells[i_dg]):
-                try:
-                    grade = parse_int(raw, 1, 4)
-                except CellError as exc:
-                    errors.add(rn, header["disability_grade"], raw, str(exc))
-                    ok = False
-                else:
-                    if not category and not (i_dc is not None and cells[i_dc]):
-                        errors.add(
-                            rn, header["disability_grade"], raw, _("填写残疾等级时须填写残疾类别")
-                        )
-                        ok = False
-            if i_si is not None and (raw := cells[i_si]):
-                try:
-                    illness = parse_bool(raw)
-                except CellError as exc:
-                    errors.add(rn, header["serious_illness"], raw, str(exc))
-                    ok = False
-            if i_hn is not None and (raw := cells[i_hn]):
-                if len(raw) > 200:
-                    errors.add(rn, header["health_note"], raw[:20] + "…", _("不能超过200个字"))
-                    ok = False
-                note = raw
-            if not ok:
-                return None
-            if phone:
-                phone_fields = (encrypt(phone), digest(phone), mask_phone(phone))
-            else:
-                phone_fields = (None, "", "")
-            return (
-                rn,
-                digest(number),
-                encrypt(number),
-                number[:6] + "********" + number[14:],  # mask_citizen_id, inlined
-                name,
-                sex,
-                birth,
-                household,
-                relation,
-                *phone_fields,
-                residence,
-                left,
-                alone,
-                group,
-                category,
-                grade,
-                illness,
-                note,
-                1 if (group or category or grade or illness or note) else 0,
+        def hidden(raw: str) -> str:  # sensitive text is not repeated in a report
+            return raw[:20] + "…"
+
+        def validate(rns, rows, errors: ErrorSink) -> list[tuple]:
+            block = Block(rns, rows, width, order)
+            n = block.n
+            raw_ids = block.columns[pos("citizen_id")]
+            for i in (i for i, raw in enumerate(raw_ids) if not raw):
+                block.error(i, h_id, "", _("必填，不能为空"))
+            numbers, births, sexes = citizen_ids(
+                raw_ids,
+                lambda i, raw, reason: raw and block.error(i, h_id, mask_citizen_id(raw), reason),
             )
+            names = text(block, pos("name"), header["name"], 50, required=True)
+            households = text(block, pos("household"), header["household"], 32, required=True)
+            relations = chosen(block, pos("relation"), header["relation"], RELATIONS, required=True)
+            if (i_sex := pos("sex")) is not None:
+                given = chosen(block, i_sex, h_sex, SEX)
+                if given != sexes:
+                    for i, (code, sex) in enumerate(zip(given, sexes, strict=True)):
+                        if code and sex and code != sex:
+                            block.error(
+                                i,
+                                h_sex,
+                                block.columns[i_sex][i],
+                                _("性别与身份证号不符：身份证号第17位表示%(s)s")
+                                % {"s": sex_label(sex)},
+                            )
+            if (i_birth := pos("birth_date")) is not None:
+                column = block.columns[i_birth]
+                if list(column) != births:
+                    given = parsed(block, i_birth, h_birth, parse_date)
+                    for i, (day, birth) in enumerate(zip(given, births, strict=True)):
+                        if day and birth and day != birth:
+                            block.error(
+                                i,
+                                h_birth,
+                                column[i],
+                                _("出生日期与身份证号不符：应为%(d)s") % {"d": birth},
+                            )
+            phones = parsed(block, pos("phone"), header["phone"], check_phone, shown=mask_phone)
+            residence = chosen(
+                block,
+                pos("residence_type"),
+                header["residence_type"],
+                RESIDENCE,
+                empty="registered",
+            )
+            left = chosen(block, pos("left_behind"), header["left_behind"], LEFT_BEHIND)
+            alone = parsed(block, pos("lives_alone"), header["lives_alone"], parse_bool, empty=0)
+            # Sensitive values (PIPL Art. 28): kept apart, in PersonSensitive.
+            group = chosen(block, pos("special_group"), header["special_group"], SPECIAL_GROUPS)
+            category = chosen(
+                block, pos("disability_category"), header["disability_category"], DISABILITY
+            )
+            grade = parsed(block, pos("disability_grade"), h_grade, _grade)
+            if (i_grade := pos("disability_grade")) is not None:
+                i_category = pos("disability_category")
+                for i, raw in enumerate(block.columns[i_grade]):
+                    if raw and (i_category is None or not block.columns[i_category][i]):
+                        block.error(i, h_grade, raw, no_category)
+            illness = parsed(
+                block, pos("serious_illness"), header["serious_illness"], parse_bool, empty=0
+            )
+            note = text(block, pos("health_note"), header["health_note"], 200, shown=hidden)
+            block.finish(errors)
+            if len(block.bad) == n:
+                return []
+            with_phone = [p for p in phones if p]
+            phone_ciphers = iter(crypt.encrypt(with_phone))
+            phone_hashes = iter(crypt.lookup_hash(with_phone))
+            rows = list(
+                zip(
+                    rns,
+                    crypt.lookup_hash(numbers),
+                    crypt.encrypt(numbers),
+                    [number[:6] + "********" + number[14:] for number in numbers],
+                    names,
+                    sexes,
+                    births,
+                    households,
+                    relations,
+                    [next(phone_ciphers) if p else None for p in phones],
+                    [next(phone_hashes) if p else "" for p in phones],
+                    [mask_phone(p) if p else "" for p in phones],
+                    residence,
+                    left,
+                    alone,
+                    group,
+                    category,
+                    grade,
+                    illness,
+                    note,
+                    [
+                        1 if any(v) else 0
+                        for v in zip(group, category, grade, illness, note, strict=True)
+                    ],
+                    strict=True,
+                )
+            )
+            return block.good(rows)
 
         return validate
 
