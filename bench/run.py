@@ -4,6 +4,7 @@ For each engine, in one run and on the same machine:
   1. gridgov's importer loads the registry (households, persons, party members) from the demo
      CSV files, validation, encryption and set-based checks included: rows/s and peak memory;
   2. the engine's raw bulk path loads the same rows (sqlite3 executemany / PostgreSQL COPY);
+     and the importer's Python part alone (reading, validation, encryption; no writes);
   3. Django's bulk_create inserts the same households and persons;
   4. memory does not grow with the file: peak memory of a dry run of 10 % of the persons file
      beside a dry run of the whole file;
@@ -145,6 +146,12 @@ def bench_engine(engine: str, scale: str, csv_dir: Path) -> dict:
     result["pages"] = json.loads(
         sh(sys.executable, "-m", "bench.pages", "--db", db).strip().splitlines()[-1]
     )
+    result["validate"] = stage("validate", db, csv_dir, REGISTRY)
+    print(
+        f"  validation alone: {result['validate']['rows']} rows in "
+        f"{result['validate']['seconds']} s",
+        flush=True,
+    )
     result["raw"] = stage("raw", db, csv_dir, REGISTRY)
     print(f"  raw engine: {result['raw']['rows']} rows in {result['raw']['seconds']} s", flush=True)
     result["bulk_create"] = stage("bulk", db, csv_dir, ["households", "persons"])
@@ -169,6 +176,7 @@ def report(results: list[dict], scale: str) -> str:
             ("raw engine bulk path", "raw"),
             ("Django bulk_create (households, persons)", "bulk_create"),
             ("**gridgov import** (households, persons, party members)", "ours"),
+            ("reading, validation, encryption alone (one process, no writes)", "validate"),
         ]:
             s = r[key]
             lines.append(

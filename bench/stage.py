@@ -4,6 +4,7 @@
     python -m bench.stage ours     --db URL --dir CSV_DIR --kinds households,persons
     python -m bench.stage raw      --db URL --dir CSV_DIR --kinds households,persons
     python -m bench.stage bulk     --db URL --dir CSV_DIR --kinds households,persons
+    python -m bench.stage validate --db URL --dir CSV_DIR --kinds households,persons
 """
 
 from __future__ import annotations
@@ -55,6 +56,35 @@ def stage_ours(dir_: Path, kinds: list[str], *, dry_run: bool = False) -> dict:
             per_kind[kind] = {"rows": result.total_rows, "seconds": round(seconds, 3)}
             total_rows += result.total_rows
     return {"rows": total_rows, "seconds": time.perf_counter() - start, "kinds": per_kind}
+
+
+def stage_validate(dir_: Path, kinds: list[str]) -> dict:
+    """Reading, validation and encryption alone, in this one process, nothing written: the
+    part of the import that is Python's, and the floor of its time on one core."""
+    from django.utils import timezone
+
+    from gridgov.dataio.errors import ErrorSink
+    from gridgov.dataio.kinds import KINDS
+    from gridgov.dataio.pipeline import collector_paused, validated_chunks
+    from gridgov.dataio.readers import open_sheet
+    from gridgov.dataio.validation import match_header
+
+    total = 0
+    start = time.perf_counter()
+    for kind in kinds:
+        sheet = open_sheet(dir_ / f"{kind}.csv")
+        spec = KINDS[kind.split("_10pct")[0]]
+        errors = ErrorSink()
+        layout = match_header(spec.schema, sheet.header, sheet.header_row, sheet.merged, errors)
+        validate = spec.chunk_validator(layout, timezone.localdate())
+        with collector_paused():
+            for chunk in validated_chunks(sheet, validate):
+                total += len(chunk.rows)
+                errors.merge(chunk.errors)
+        sheet.close()
+        if errors:
+            raise SystemExit(f"{kind}: {errors.count} errors, first: {errors.items[:3]}")
+    return {"rows": total, "seconds": time.perf_counter() - start}
 
 
 def stage_raw(db_url: str, dir_: Path, kinds: list[str]) -> dict:
@@ -180,7 +210,7 @@ def stage_bulk(dir_: Path, kinds: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("stage", choices=["ours", "raw", "bulk"])
+    parser.add_argument("stage", choices=["ours", "raw", "bulk", "validate"])
     parser.add_argument("--db", required=True)
     parser.add_argument("--dir", required=True, type=Path)
     parser.add_argument("--kinds", required=True)
@@ -192,6 +222,8 @@ def main() -> None:
         out = stage_ours(args.dir, kinds, dry_run=args.dry_run)
     elif args.stage == "raw":
         out = stage_raw(args.db, args.dir, kinds)
+    elif args.stage == "validate":
+        out = stage_validate(args.dir, kinds)
     else:
         out = stage_bulk(args.dir, kinds)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -16,17 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
 
-from gridgov.core.crypto import DataCipher
+from gridgov.core.crypto import DataCipher, mask_phone
 from gridgov.core.identity import EARLIEST_BIRTH, is_county_code
 
 from .errors import ErrorSink
-from .validation import CellError, CitizenIdChecker, check_length
+from .validation import CellError, CitizenIdChecker, check_length, check_phone
 
 DISTINCT_SHARE = 4  # parse each distinct value once when values repeat at least this often
 
@@ -190,6 +191,22 @@ def chosen(
                 block.error(i, header, raw, reason if raw else required_reason)
                 values[i] = empty
     return values
+
+
+# Mainland mobile numbers, or empty cells, one per line: the usual phone column.
+_MOBILES = re.compile(r"(?:1[3-9]\d{9})?(?:\n(?:1[3-9]\d{9})?)*")
+
+
+def phones(block: Block, index: int | None, header: str) -> Sequence[str]:
+    """A phone column ('' where empty): a column of mobile numbers is accepted by one regular
+    expression over the whole column; otherwise each cell goes through ``check_phone``, which
+    also takes landlines and repairs spacing. A bad number is reported masked."""
+    if index is None:
+        return [""] * block.n
+    column = block.columns[index]
+    if _MOBILES.fullmatch("\n".join(column)):
+        return column
+    return parsed(block, index, header, check_phone, empty="", shown=mask_phone)
 
 
 # --- citizen IDs ---------------------------------------------------------------------------
