@@ -87,7 +87,9 @@ def audit_record(
         object_type = object_type or instance._meta.label_lower
         object_id = object_id or str(instance.pk)
         object_repr = object_repr or str(instance)[:200]
-        grid_path = grid_path or getattr(instance, getattr(instance, "scope_path_field", ""), "")
+        grid_path = grid_path or getattr(
+            instance, getattr(instance, "scope_path_field", "grid_path"), ""
+        )
         if grid_path is None or not isinstance(grid_path, str):
             grid_path = ""
     with transaction.atomic():

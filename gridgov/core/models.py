@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import ScopedQuerySet
+
 
 class AuditEntry(models.Model):
     """One change: who, when, from where, what, before and after; chained by SHA-256.
@@ -20,7 +22,9 @@ class AuditEntry(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The log is append-only (database triggers refuse UPDATE and DELETE): an entry keeps
+        # the id and name of a user deleted later. Deactivate users rather than delete them.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -36,6 +40,9 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("修改后"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+
+    # Read by grid path like every scoped row: an entry is seen where its object lives.
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计记录")

@@ -1,4 +1,8 @@
+import datetime as dt
+from contextlib import contextmanager
+
 import pytest
+from django.db import DatabaseError, connection, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,17 +38,90 @@ def test_other_key_cannot_decrypt():
         other.decrypt(crypto.encrypt("13812345678"))
 
 
+@contextmanager
+def edits_allowed():
+    """Take the no-update trigger away, as someone with the rights to do so could."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_no_update")
+        else:
+            cursor.execute("DROP TRIGGER core_auditentry_no_update")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "ALTER TABLE core_auditentry ENABLE TRIGGER core_auditentry_no_update"
+                )
+            else:
+                cursor.execute(
+                    "CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry "
+                    "BEGIN SELECT RAISE(ABORT, 'audit entries cannot be changed'); END"
+                )
+
+
+def _chain(n: int = 5) -> list[AuditEntry]:
+    for i in range(n):
+        audit_record(
+            action="update",
+            object_type="people.person",
+            object_id=str(i),
+            object_repr=f"人{i}",
+            grid_path="440605001201",
+            before={"name": f"旧{i}"},
+            after={"name": f"新{i}"},
+        )
+    return list(AuditEntry.objects.order_by("id"))
+
+
 @pytest.mark.django_db
-def test_audit_chain_detects_tampering_and_deletion():
-    for i in range(5):
-        audit_record(action="create", object_type="t.x", object_id=str(i), after={"n": i})
+def test_the_database_refuses_to_change_an_entry():
+    entry = _chain(1)[0]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(after={"name": "篡改"})
     assert audit_verify().ok
-    third = AuditEntry.objects.order_by("id")[2]
-    AuditEntry.objects.filter(pk=third.pk).update(after={"n": 99})
-    result = audit_verify()
-    assert not result.ok and result.first_broken_id == third.pk
-    AuditEntry.objects.filter(pk=third.pk).update(after={"n": 2})
+
+
+TAMPERED = {
+    "at": lambda e: e.at + dt.timedelta(seconds=1),
+    "actor_id": lambda e: 999,
+    "actor_name": lambda e: "someone",
+    "source": lambda e: "cli",
+    "request_id": lambda e: "0" * 32,
+    "action": lambda e: "delete",
+    "object_type": lambda e: "people.household",
+    "object_id": lambda e: "77",
+    "object_repr": lambda e: "别人",
+    "grid_path": lambda e: "440605001202",
+    "before": lambda e: {"name": "改过"},
+    "after": lambda e: {"name": "改过"},
+    "prev_hash": lambda e: "f" * 64,
+    "entry_hash": lambda e: "e" * 64,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("position", [0, 2, 4])
+@pytest.mark.parametrize("field", sorted(TAMPERED))
+def test_changing_any_field_of_any_entry_is_detected_and_named(field, position):
+    entries = _chain()
+    target = entries[position]
+    original = getattr(target, field)
+    with edits_allowed():
+        AuditEntry.objects.filter(pk=target.pk).update(**{field: TAMPERED[field](target)})
+        result = audit_verify()
+        assert not result.ok and result.first_broken_id == target.pk, (field, position, result)
+        AuditEntry.objects.filter(pk=target.pk).update(**{field: original})
     assert audit_verify().ok
-    AuditEntry.objects.filter(pk=third.pk).delete()
+
+
+@pytest.mark.django_db
+def test_deleting_an_entry_or_the_tail_is_detected():
+    entries = _chain()
+    AuditEntry.objects.filter(pk=entries[2].pk).delete()
     result = audit_verify()
-    assert not result.ok and result.first_broken_id == third.pk + 1
+    assert not result.ok and result.first_broken_id == entries[3].pk
+    AuditEntry.objects.filter(pk__gte=entries[2].pk).delete()  # cut the tail
+    result = audit_verify()
+    assert not result.ok and result.first_broken_id is None and "链尾" in result.reason
