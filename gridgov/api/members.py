@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
-from gridgov.core.crypto import lookup_hash
+from gridgov.core.crypto import lookup_hashes
 from gridgov.core.identity import IdentifierError, parse_citizen_id
 from gridgov.orgs.models import PartyMember, PartyOrganization
 from gridgov.orgs.services import party_member_create, party_member_transfer, party_member_update
@@ -60,7 +60,7 @@ def list_party_members(request: HttpRequest, query: Query[PartyMemberQuery]):
         qs = qs.filter(**TAG_FILTERS[query.tag])
     if q := query.q.strip():
         try:
-            qs = qs.filter(person__id_hash=lookup_hash(parse_citizen_id(q).number))
+            qs = qs.filter(person__id_hash__in=lookup_hashes(parse_citizen_id(q).number))
         except IdentifierError:
             qs = qs.filter(person__name__contains=q)
     return paginate(qs.order_by("grid_path", "organization_id", "id"), query)

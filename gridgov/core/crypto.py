@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
@@ -70,16 +71,47 @@ def cipher() -> DataCipher:
     return DataCipher(_master_key(getattr(settings, "DATA_KEY", "")))
 
 
+@functools.cache
+def previous_ciphers() -> tuple[DataCipher, ...]:
+    """Keys being rotated away from (GRIDGOV_DATA_KEY_PREVIOUS, comma-separated): values they
+    encrypted still decrypt, and lookups also try their hashes, until ``gridgov datakey rotate``
+    has re-encrypted every row under the current key."""
+    raw = getattr(settings, "DATA_KEY_PREVIOUS", "") or ""
+    return tuple(DataCipher(_master_key(k)) for k in raw.split(",") if k.strip())
+
+
+def rotation_pending() -> bool:
+    """A previous data key is configured: rows may still be under it."""
+    return bool(previous_ciphers())
+
+
 def encrypt(value: str) -> bytes:
     return cipher().encrypt(value)
 
 
 def decrypt(blob: bytes) -> str:
-    return cipher().decrypt(blob)
+    """Decrypt with the key the value names (its first byte): the current or a previous one."""
+    blob = bytes(blob)
+    for data in (cipher(), *previous_ciphers()):
+        if blob[:1] == bytes([data.key_id]):
+            try:
+                return data.decrypt(blob)
+            except InvalidTag:  # another key with the same one-byte id
+                continue
+    raise DataKeyError(
+        "value was encrypted with a data key that is neither GRIDGOV_DATA_KEY nor listed in "
+        "GRIDGOV_DATA_KEY_PREVIOUS"
+    )
 
 
 def lookup_hash(value: str) -> str:
     return cipher().lookup_hash(value)
+
+
+def lookup_hashes(value: str) -> list[str]:
+    """The value's keyed hash under the current key and every previous one: an exact search
+    finds rows not yet rotated too."""
+    return [data.lookup_hash(value) for data in (cipher(), *previous_ciphers())]
 
 
 def mask_citizen_id(value: str) -> str:

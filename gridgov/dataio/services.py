@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
 from gridgov.core.context import Source, actor_context, current_actor
+from gridgov.core.crypto import rotation_pending
 from gridgov.grid.bulk import common_path
 from gridgov.grid.models import GridNode
 
@@ -150,6 +151,16 @@ class _Import:
             self.fail(
                 _("文件太大：%(s).1f MB，上限为%(m).1f MB；请分成几个文件导入")
                 % {"s": size / 2**20, "m": limit / 2**20}
+            )
+            return self.result()
+        if rotation_pending():
+            # Rows are matched by the current key's hash: a person still under the old key
+            # would be registered twice.
+            self.fail(
+                _(
+                    "数据密钥正在轮换：请先运行 gridgov datakey rotate，"
+                    "并移除 GRIDGOV_DATA_KEY_PREVIOUS，再导入"
+                )
             )
             return self.result()
         if self.under and not GridNode.objects.filter(code=self.under).exists():

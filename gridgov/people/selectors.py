@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from gridgov.core.crypto import lookup_hash
+from gridgov.core.crypto import lookup_hashes
 from gridgov.core.identity import IdentifierError, parse_citizen_id
 
 from .models import Household, Person
@@ -52,7 +52,7 @@ def person_search(user: Any, q: str, *, under: str = "") -> QuerySet:
     except IdentifierError:
         number = ""
     if number:
-        return qs.filter(id_hash=lookup_hash(number))
+        return qs.filter(id_hash__in=lookup_hashes(number))
     return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)
 
 
