@@ -22,6 +22,8 @@ DEBUG = _env_bool("GRIDGOV_DEBUG", False)
 SECRET_KEY = os.environ.get("GRIDGOV_SECRET_KEY", "dev-insecure-gridgov-secret-key-change-me")
 # 32 bytes, urlsafe base64 or hex; encrypts citizen IDs and phone numbers (gridgov.core.crypto).
 DATA_KEY = os.environ.get("GRIDGOV_DATA_KEY", "")
+# Keys being rotated away from, comma-separated: still read until `gridgov datakey rotate` is done.
+DATA_KEY_PREVIOUS = os.environ.get("GRIDGOV_DATA_KEY_PREVIOUS", "")
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gridgov.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gridgov.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.core.middleware.RequestContextMiddleware",
 ]
@@ -102,12 +106,16 @@ if os.environ.get("GRIDGOV_TEST_DB_NAME"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-PASSWORD_HASHERS = [
+AUTHENTICATION_BACKENDS = ["gridgov.accounts.backends.ThrottledModelBackend"]
+
+PRODUCTION_PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests sign in hundreds of users: a fast hasher there, Argon2 everywhere else.
+PASSWORD_HASHERS = (
+    ["django.contrib.auth.hashers.MD5PasswordHasher"] if TESTING else PRODUCTION_PASSWORD_HASHERS
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -136,6 +144,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GRIDGOV_IMPORT_MAX_BYTES = int(os.environ.get("GRIDGOV_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
+# The absolute limit of a sign-in; idleness ends it sooner (accounts.middleware, accounts.rules).
+SESSION_COOKIE_AGE = 12 * 3600  # = accounts.session_max_hours by default
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG and _env_bool("GRIDGOV_HTTPS", False)
@@ -143,6 +153,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if SESSION_COOKIE_SECURE:
+    # Behind TLS: browsers keep to HTTPS for a year, and plain-HTTP requests are redirected.
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_SSL_REDIRECT = _env_bool("GRIDGOV_SSL_REDIRECT", False)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

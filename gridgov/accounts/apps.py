@@ -8,8 +8,21 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账户与权限")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from gridgov.core.scoping import register_scope_provider
 
         from .scope import user_scope_paths
 
         register_scope_provider(user_scope_paths)
+        user_logged_in.connect(_signed_in, dispatch_uid="gridgov.accounts.signed_in")
+
+
+def _signed_in(sender, request, user, **kwargs) -> None:
+    from .backends import client_ip
+    from .middleware import session_stamp
+    from .signin import signin_success_record
+
+    signin_success_record(user=user, ip=client_ip(request))
+    if request is not None and hasattr(request, "session"):
+        session_stamp(request)

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.fields import BytewiseCharField
+
 from .roles import Role
 
 
@@ -25,6 +27,9 @@ class Assignment(models.Model):
     node = models.ForeignKey(
         "grid.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+"
     )
+    # The node's code, copied: codes never change (a re-division is an import of new nodes), and
+    # reading a user's scope then needs no join on every request (accounts.scope).
+    node_code = BytewiseCharField(_("网格代码"), max_length=18, editable=False)
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -80,3 +85,26 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in (登录失败记录): counted to lock an account or an address out.
+
+    Kept apart from the audit log: an attack can write thousands of these, and they are purged
+    once they are older than the counting window.
+    """
+
+    username = models.CharField(_("账号"), max_length=150)
+    ip = models.CharField(_("来源地址"), max_length=45, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+        indexes = [
+            models.Index(fields=["username", "at"], name="signin_failure_user"),
+            models.Index(fields=["ip", "at"], name="signin_failure_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.ip} {self.at:%Y-%m-%d %H:%M}"

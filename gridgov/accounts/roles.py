@@ -29,18 +29,39 @@ class Action(models.TextChoices):
     VIEW_SENSITIVE = "view_sensitive", _("查看敏感信息")
     REVEAL = "reveal", _("查看完整证件号和电话")
     MANAGE_GRID = "manage_grid", _("维护网格与组织")
+    MANAGE_USERS = "manage_users", _("管理用户与角色")
+    AUDIT = "audit", _("查看审计记录")
 
 
 _ALL = frozenset(Action.values)
+# The one table of permissions: every view, API operation, export and import asks it, for the
+# grid subtree where the user holds the role. Why each row is as it is: ROLE_NOTES.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.COUNTY_ADMIN: _ALL,
     Role.TOWN_CADRE: _ALL,
-    Role.VILLAGE_CADRE: _ALL - {Action.MANAGE_GRID},
-    Role.SUPERVISOR: frozenset({Action.VIEW, Action.EXPORT}),
+    Role.VILLAGE_CADRE: _ALL - {Action.MANAGE_GRID, Action.MANAGE_USERS, Action.AUDIT},
+    Role.SUPERVISOR: frozenset({Action.VIEW, Action.EXPORT, Action.AUDIT}),
     Role.GROUP_LEADER: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.GRID_WORKER: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_SENSITIVE}),
+    Role.GRID_WORKER: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_SENSITIVE, Action.REVEAL}),
     Role.LINKED_MEMBER: frozenset({Action.VIEW}),
     Role.VIEWER: frozenset({Action.VIEW}),
+}
+
+ROLE_NOTES: dict[str, str] = {
+    Role.COUNTY_ADMIN: _("县委组织部等县级管理部门：全县的网格、人员、组织、用户和审计。"),
+    Role.TOWN_CADRE: _("镇（街道）干部：本镇的全部事务，包括划分网格、分配本镇用户的角色。"),
+    Role.VILLAGE_CADRE: _(
+        "村“两委”干部：本村的登记、导入导出和敏感信息；不改网格划分，不查审计（由村务监督委员会监督）。"
+    ),
+    Role.SUPERVISOR: _(
+        "村务监督委员会成员（村民委员会组织法第32条）：查看、导出本村信息并查阅审计记录，不改数据。"
+    ),
+    Role.GROUP_LEADER: _("村民小组长、组委会成员：本组的查看和登记。"),
+    Role.GRID_WORKER: _(
+        "网格员：本网格的查看和登记；走访联系需要时可查看敏感信息和完整电话，每次都有记录。"
+    ),
+    Role.LINKED_MEMBER: _("联户党员：查看所联系网格的信息。"),
+    Role.VIEWER: _("查看员：只读。"),
 }
 
 

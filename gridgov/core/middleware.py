@@ -41,3 +41,55 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and the other headers Django does not set itself.
+
+    Pages load scripts, styles and images from this site only (front-end libraries are served
+    as static files), plus map tiles from ``GRIDGOV_TILE_URL``'s host when one is configured.
+    Nothing may frame the site. The API's offline Swagger page needs inline styles.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        tiles = _origin(getattr(settings, "TILE_URL", ""))
+        self.policy = "; ".join(
+            [
+                "default-src 'self'",
+                "script-src 'self'",
+                "style-src 'self'",
+                f"img-src 'self' data: blob:{' ' + tiles if tiles else ''}",
+                "font-src 'self' data:",
+                "connect-src 'self'",
+                "object-src 'none'",
+                "base-uri 'self'",
+                "form-action 'self'",
+                "frame-ancestors 'none'",
+            ]
+        )
+        self.docs_policy = self.policy.replace(
+            "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        docs = request.path.startswith("/api/") and request.path.rstrip("/").endswith("/docs")
+        response.setdefault("Content-Security-Policy", self.docs_policy if docs else self.policy)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), payment=(), usb=()")
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            # Pages with residents' data are not kept by browsers or shared caches.
+            response.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _origin(url: str) -> str:
+    """``https://tiles.example.org/{z}/{x}/{y}.png`` → ``https://tiles.example.org``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}.", ""))
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc if "{s}" not in url else "*." + parts.netloc
+    return f"{parts.scheme}://{host}"

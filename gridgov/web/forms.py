@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.backends import client_ip
+from gridgov.accounts.signin import signin_lock_remaining
 from gridgov.dataio.schemas import SCHEMAS
 from gridgov.orgs.models import MemberStatus, OrgKind
 from gridgov.people.models import ResidenceType
@@ -121,7 +125,8 @@ class ImportForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    """The sign-in form, with hints for phones (no autocapitalize of user names)."""
+    """The sign-in form, with hints for phones (no autocapitalize of user names), that says
+    when an account or address is locked out after repeated failures (accounts.signin)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -129,3 +134,15 @@ class LoginForm(AuthenticationForm):
             {"autocapitalize": "none", "autocomplete": "username", "autofocus": True}
         )
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        left = signin_lock_remaining(username=username, ip=client_ip(self.request))
+        if left is not None:
+            minutes = max(1, math.ceil(left.total_seconds() / 60))
+            raise forms.ValidationError(
+                _("登录失败次数过多，已暂时锁定。请%(m)d分钟后再试，或联系管理员。")
+                % {"m": minutes},
+                code="locked",
+            )
+        return super().clean()

@@ -1,0 +1,35 @@
+"""The authentication backend: Django's, with the sign-in lock-out of ``accounts.signin``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+
+from .signin import signin_failure_record, signin_lock_remaining
+
+
+def client_ip(request: Any) -> str:
+    """The client's address as the proxy in front reports it (REMOTE_ADDR behind gunicorn)."""
+    if request is None:
+        return ""
+    return (request.META.get("REMOTE_ADDR") or "")[:45]
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Refuses a locked-out account or address before checking the password, and counts every
+    failed password. ``PermissionDenied`` stops Django from trying other backends."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs
+    ):
+        if username is None or password is None:
+            return None
+        ip = client_ip(request)
+        if signin_lock_remaining(username=username, ip=ip) is not None:
+            raise PermissionDenied
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            signin_failure_record(username=username, ip=ip)
+        return user
