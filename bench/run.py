@@ -8,7 +8,9 @@ For each engine, in one run and on the same machine:
   3. Django's bulk_create inserts the same households and persons;
   4. memory does not grow with the file: peak memory of a dry run of 10 % of the persons file
      beside a dry run of the whole file;
-  5. tree and list pages: p50 and p95.
+  5. tree and list pages: p50 and p95;
+  6. what scoping costs: list and count reads as a village cadre, a town cadre and a county
+     administrator, beside the same reads in hand-written SQL (bench/scope.py).
 
     make bench                              # nanhai scale (≈4 million rows), both engines
     make bench BENCH_ARGS="--scale county"  # smaller
@@ -146,6 +148,9 @@ def bench_engine(engine: str, scale: str, csv_dir: Path) -> dict:
     result["pages"] = json.loads(
         sh(sys.executable, "-m", "bench.pages", "--db", db).strip().splitlines()[-1]
     )
+    result["scope"] = json.loads(
+        sh(sys.executable, "-m", "bench.scope", "--db", db).strip().splitlines()[-1]
+    )
     result["validate"] = stage("validate", db, csv_dir, REGISTRY)
     print(
         f"  validation alone: {result['validate']['rows']} rows in "
@@ -195,6 +200,19 @@ def report(results: list[dict], scale: str) -> str:
     for r in results:
         for label, p in r["pages"].items():
             lines.append(f"| {r['engine']} | {label} | {p['p50_ms']} | {p['p95_ms']} |")
+    lines += [
+        "",
+        "| engine | read | scoped p50 / p95 ms | ORM, no scope | raw SQL | × ORM | × raw |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        for label, row in r.get("scope", {}).items():
+            sc, orm, raw = row["scoped"], row["orm"], row["raw"]
+            lines.append(
+                f"| {r['engine']} | {label} | {sc['p50_ms']} / {sc['p95_ms']} "
+                f"| {orm['p50_ms']} / {orm['p95_ms']} | {raw['p50_ms']} / {raw['p95_ms']} "
+                f"| {row['ratio_orm_p50']} | {row['ratio_p50']} |"
+            )
     return "\n".join(lines) + "\n"
 
 

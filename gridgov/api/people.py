@@ -27,6 +27,7 @@ from gridgov.people.services import (
     household_update,
     person_create,
     person_move,
+    person_reveal,
     person_sensitive_set,
     person_update,
 )
@@ -48,6 +49,8 @@ from .schemas.people import (
     PersonQuery,
     PersonTag,
     PersonUpdate,
+    RevealIn,
+    RevealOut,
     SensitiveUpdate,
 )
 
@@ -277,3 +280,22 @@ def update_person_sensitive(request: HttpRequest, person_id: int, payload: Sensi
     person = PERSON_READ.get(pk=person.pk)
     person.sensitive_shown = record
     return person
+
+
+@persons.post(
+    "/{person_id}/reveal", response={200: RevealOut, **ERRORS_WRITE}, summary="查看完整证件号或电话"
+)
+def reveal_person(request: HttpRequest, person_id: int, payload: RevealIn):
+    """Needs "reveal" on the person. The reason goes into the audit log with who asked; the
+    value does not. Answer it once to the person who needs it; do not store it."""
+    user = auth_user(request)
+    person = get_visible(
+        Person.objects, user, Action.REVEAL, what=person_label(person_id), pk=person_id
+    )
+    try:
+        value = person_reveal(
+            user=user, person=person, field=payload.field.value, reason=payload.reason
+        )
+    except Person.DoesNotExist:
+        raise NotFound(person_label(person_id)) from None
+    return {"field": payload.field.value, "value": value}

@@ -8,7 +8,7 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import bodies, errors, grid, me, members, orgs, people, posts
+from . import audit, bodies, errors, grid, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -41,3 +41,4 @@ api.add_router("/party-orgs", orgs.router)
 api.add_router("/party-members", members.router)
 api.add_router("/bodies", bodies.router)
 api.add_router("/grid-posts", posts.router)
+api.add_router("/audit-entries", audit.router)

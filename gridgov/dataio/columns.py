@@ -300,6 +300,8 @@ class CitizenIdColumn:
             try:
                 numbers[i], births[i], sexes[i] = check(raw)
             except CellError as exc:
+                # Nothing is derived from a bad number: no cross-check of sex or birth date.
+                births[i] = sexes[i] = ""
                 on_error(i, raw, str(exc))
         return numbers, births, sexes
 

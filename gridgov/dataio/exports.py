@@ -2,9 +2,10 @@
 
 Columns are the schema headers of the kind, values are the Chinese labels the importer reads,
 so a non-personal export imports again as it is. Citizen IDs and phone numbers are written
-masked (``id_masked``/``phone_masked``; nothing is decrypted) and the sensitive columns
-(特殊人群, 残疾类别, 残疾等级, 大病重病, 健康状况) are left out; a first line says so for the kinds
-that carry IDs or phones. Rows are read with ``.iterator(chunk_size=2000)`` over a queryset
+masked (``id_masked``/``phone_masked``; nothing is decrypted) unless the caller asks for full
+values (``reveal=True``: only for rows the user may reveal, with a reason, audited by the
+caller); the sensitive columns (特殊人群, 残疾类别, 残疾等级, 大病重病, 健康状况) are always left
+out. A first line says which, for the kinds that carry IDs or phones. Rows are read with ``.iterator(chunk_size=2000)`` over a queryset
 that joins what a row needs (``select_related``), so an export is one query, and XLSX is
 written in xlsxwriter's constant-memory mode.
 
@@ -23,6 +24,7 @@ from typing import Any, BinaryIO
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
+from gridgov.core.crypto import decrypt
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import (
     BodyMembership,
@@ -37,6 +39,9 @@ from .schemas import SCHEMAS
 
 SENSITIVE_HEADERS = {"特殊人群", "残疾类别", "残疾等级", "大病重病", "健康状况"}
 MASKED_NOTE = gettext_lazy("注：身份证号和电话已脱敏，敏感信息未导出。")
+REVEALED_NOTE = gettext_lazy(
+    "注：本文件含完整身份证号和电话，导出已记录在审计日志中；请妥善保管，用后删除。敏感信息未导出。"
+)
 CHUNK = 2000
 
 
@@ -74,7 +79,24 @@ def _choice(kind: str, key: str) -> Callable[[str], str]:
     return lambda code: labels.get(code, code)
 
 
-def _specs() -> dict[str, ExportSpec]:
+def _masked_id(person: Any) -> str:
+    return person.id_masked
+
+
+def _masked_phone(person: Any) -> str:
+    return person.phone_masked
+
+
+def _full_id(person: Any) -> str:
+    return decrypt(person.id_cipher)
+
+
+def _full_phone(person: Any) -> str:
+    return decrypt(person.phone_cipher) if person.phone_cipher else ""
+
+
+def _specs(reveal: bool = False) -> dict[str, ExportSpec]:
+    cid, phone = (_full_id, _full_phone) if reveal else (_masked_id, _masked_phone)
     org_kind = _choice("party_orgs", "kind")
     body_kind = _choice("bodies", "kind")
     monitoring = _choice("households", "monitoring_type")
@@ -135,13 +157,13 @@ def _specs() -> dict[str, ExportSpec]:
             ("household",),
             ("household_id", "id"),
             lambda p: [
-                p.id_masked,
+                cid(p),
                 p.name,
                 sex(p.sex),
                 p.birth_date,
                 p.household.number,
                 relation(p.relation),
-                p.phone_masked,
+                phone(p),
                 residence(p.residence_type),
                 left(p.left_behind),
                 _yes_no(p.lives_alone),
@@ -153,7 +175,7 @@ def _specs() -> dict[str, ExportSpec]:
             ("person", "organization"),
             ("organization_id", "id"),
             lambda m: [
-                m.person.id_masked,
+                cid(m.person),
                 m.organization.code,
                 status(m.status),
                 m.joined_on,
@@ -167,14 +189,14 @@ def _specs() -> dict[str, ExportSpec]:
             BodyMembership,
             ("body", "person"),
             ("body_id", "id"),
-            lambda m: [m.body.code, m.person.id_masked, role(m.role), m.term_start, m.term_end],
+            lambda m: [m.body.code, cid(m.person), role(m.role), m.term_start, m.term_end],
             personal=True,
         ),
         "grid_posts": ExportSpec(
             GridPost,
             ("person",),
             ("grid_path", "kind", "id"),
-            lambda g: [g.grid_path, g.person.id_masked, post(g.kind), g.start_on, g.end_on],
+            lambda g: [g.grid_path, cid(g.person), post(g.kind), g.start_on, g.end_on],
             personal=True,
         ),
     }
@@ -191,9 +213,18 @@ def default_queryset(kind: str, *, under: str = "") -> QuerySet:
     return qs.within(under) if under else qs
 
 
-def export_to(stream: BinaryIO, *, kind: str, queryset: QuerySet, fmt: str) -> int:
-    """Write ``queryset`` as ``kind`` to ``stream`` (``xlsx`` or ``csv``); the rows written."""
-    spec = _specs()[kind]
+def is_personal(kind: str) -> bool:
+    """Whether the kind's rows carry citizen IDs or phone numbers."""
+    return _specs()[kind].personal
+
+
+def export_to(
+    stream: BinaryIO, *, kind: str, queryset: QuerySet, fmt: str, reveal: bool = False
+) -> int:
+    """Write ``queryset`` as ``kind`` to ``stream`` (``xlsx`` or ``csv``); the rows written.
+    ``reveal`` writes full IDs and phones: the caller has restricted the queryset to rows the
+    user may reveal and audits the export with its reason."""
+    spec = _specs(reveal)[kind]
     if queryset.model is not spec.model:
         raise ValueError(f"{kind} exports {spec.model.__name__}, not {queryset.model.__name__}")
     qs = queryset.select_related(*spec.related) if spec.related else queryset
@@ -201,7 +232,7 @@ def export_to(stream: BinaryIO, *, kind: str, queryset: QuerySet, fmt: str) -> i
         qs = qs.order_by(*spec.order)
     rows = (spec.row(obj) for obj in qs.iterator(chunk_size=CHUNK))
     headers = export_headers(kind)
-    note = str(MASKED_NOTE) if spec.personal else None
+    note = str(REVEALED_NOTE if reveal else MASKED_NOTE) if spec.personal else None
     if fmt == "csv":
         return _write_csv(stream, headers, rows, note)
     if fmt == "xlsx":

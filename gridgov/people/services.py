@@ -15,9 +15,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.rules import REVEAL_REASON_MIN_CHARS
 from gridgov.core.audit import audit_record, snapshot
-from gridgov.core.crypto import encrypt, lookup_hash, mask_citizen_id, mask_phone
+from gridgov.core.crypto import (
+    decrypt,
+    encrypt,
+    lookup_hash,
+    lookup_hashes,
+    mask_citizen_id,
+    mask_phone,
+)
 from gridgov.core.identity import IdentifierError, parse_citizen_id, validate_phone
+from gridgov.core.rules import rule_value
 from gridgov.core.scoping import PATH_END
 from gridgov.core.services import object_update
 from gridgov.grid.models import GridLevel, GridNode
@@ -154,7 +163,8 @@ def household_move(*, household: Household, to_microgrid: GridNode, reason: str 
 
 
 def citizen_id_fields(raw: str, *, sex: str | None = None, birth_date: dt.date | None = None):
-    """Validate an ID, cross-check a given sex and birth date, and return the stored fields."""
+    """Validate an ID, cross-check a given sex and birth date, and return the stored fields
+    (``registered`` finds who holds the number already)."""
     try:
         cid = parse_citizen_id(raw)
     except IdentifierError as exc:
@@ -174,6 +184,12 @@ def citizen_id_fields(raw: str, *, sex: str | None = None, birth_date: dt.date |
         "sex": cid.sex,
         "birth_date": cid.birth_date,
     }
+
+
+def registered(citizen_id: str):
+    """Persons holding this (valid) citizen ID, whether their row is under the current data key
+    or one being rotated away from."""
+    return Person.objects.filter(id_hash__in=lookup_hashes(parse_citizen_id(citizen_id).number))
 
 
 def _sex_label(code: str) -> str:
@@ -210,7 +226,7 @@ def person_create(
     if unknown:
         raise ValidationError({f: _("未知字段") for f in unknown})
     id_fields = citizen_id_fields(citizen_id, sex=sex, birth_date=birth_date)
-    if Person.objects.filter(id_hash=id_fields["id_hash"]).exists():
+    if registered(citizen_id).exists():
         raise ValidationError({"citizen_id": _("此身份证号已登记")})
     person = Person(
         household=household,
@@ -241,7 +257,7 @@ def person_update(
     data = dict(data)
     if citizen_id is not None:
         fields = citizen_id_fields(citizen_id)
-        if Person.objects.filter(id_hash=fields["id_hash"]).exclude(pk=person.pk).exists():
+        if registered(citizen_id).exclude(pk=person.pk).exists():
             raise ValidationError({"citizen_id": _("此身份证号已登记")})
         data.update(fields)
     if phone is not None:
@@ -331,3 +347,39 @@ def grid_counts_refresh(*, under: str = "") -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [GridLevel.MICROGRID, under, under + PATH_END])
+
+
+REVEALABLE = {"citizen_id": "id_cipher", "phone": "phone_cipher"}
+
+
+@transaction.atomic
+def person_reveal(*, user: Any, person: Person, field: str, reason: str) -> str:
+    """The full citizen ID or phone number, for a user who may reveal it at the person's place.
+
+    An explicit act with a reason, audited (who, whose, which field, why; never the value),
+    as PIPL Art. 51 asks of access to personal information. A user who may not reveal it gets
+    ``Person.DoesNotExist``, as if the person were not there (the pages answer 404).
+    """
+    if field not in REVEALABLE:
+        raise ValidationError({"field": _("只能查看身份证号或电话")})
+    reason = " ".join((reason or "").split())
+    if len(reason) < rule_value(REVEAL_REASON_MIN_CHARS):
+        raise ValidationError(
+            {
+                "reason": _("请写明查看事由（至少%(n)d个字）")
+                % {"n": rule_value(REVEAL_REASON_MIN_CHARS)}
+            }
+        )
+    if not Person.objects.restrict(user, "reveal").filter(pk=person.pk).exists():
+        raise Person.DoesNotExist
+    blob = Person.objects.filter(pk=person.pk).values_list(REVEALABLE[field], flat=True).get()
+    value = decrypt(blob) if blob else ""
+    audit_record(
+        action="reveal",
+        object_type="people.person",
+        object_id=str(person.pk),
+        object_repr=person.name,
+        grid_path=person.grid_path,
+        after={"field": field, "reason": reason[:200]},
+    )
+    return value

@@ -223,3 +223,18 @@ class SensitiveUpdate(WriteSchema):
     disability_grade: int | None = Field(None, ge=1, le=4)
     serious_illness: bool | None = None
     health_note: str | None = Field(None, max_length=200)
+
+
+class RevealField(enum.StrEnum):
+    CITIZEN_ID = "citizen_id"
+    PHONE = "phone"
+
+
+class RevealIn(WriteSchema):
+    field: RevealField = Field(..., description="citizen_id（身份证号）或 phone（电话）")
+    reason: str = Field(..., min_length=1, max_length=200, description="查看事由，记入审计日志")
+
+
+class RevealOut(Schema):
+    field: RevealField
+    value: str = Field(..., description="完整的值（电话可能为空）")

@@ -247,6 +247,7 @@ def test_id_column_answers_row_by_row_as_parse_citizen_id(cases):
             expected = parse_citizen_id(raw, today=today)
         except IdentifierError as exc:
             assert refused.get(i) == str(exc)
+            assert births[i] == sexes[i] == ""  # nothing derived from a refused number
         else:
             assert i not in refused
             assert (numbers[i], births[i], sexes[i]) == (

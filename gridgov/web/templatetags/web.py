@@ -32,6 +32,23 @@ def level_label(level: str) -> str:
     return str(GridLevel(level).label) if level in GridLevel.values else level
 
 
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def json_brief(value, limit: int = 160) -> str:
+    """An audit entry's before/after as short ``key=value`` text (never more than ``limit``)."""
+    if not value:
+        return ""
+    if isinstance(value, dict):
+        text = "，".join(f"{k}={v}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @register.simple_tag(takes_context=True)
 def may_anywhere(context, action: str) -> bool:
     """Whether the signed-in user may do ``action`` somewhere (menus hide what they cannot)."""
@@ -50,4 +67,8 @@ def pagination(context, page):
 
 @register.inclusion_tag("web/partials/export_links.html", takes_context=True)
 def export_links(context):
-    return {"request": context["request"], "may_export": context.get("may_export")}
+    return {
+        "request": context["request"],
+        "may_export": context.get("may_export"),
+        "may_export_full": context.get("may_export_full"),
+    }

@@ -245,6 +245,8 @@ def shoot(base: str, ids: dict, out: Path) -> None:
         "body": f"/bodies/{ids['body']}/",
         "search": "/search/?q=陈",
         "import": "/import/",
+        "roles": "/roles/",
+        "audit": "/audit/",
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(

@@ -1,5 +1,6 @@
 """Pages of the web UI, one module per area; thin: they read through selectors and call services."""
 
+from .audit import audit_log, roles
 from .grid import home, node_children, node_detail
 from .imports import (
     import_commit,
@@ -10,10 +11,18 @@ from .imports import (
     import_template,
 )
 from .orgs import body_detail, members, org_detail, org_report, orgs
-from .people import household_detail, households, person_detail, person_sensitive, persons
+from .people import (
+    household_detail,
+    households,
+    person_detail,
+    person_reveal_view,
+    person_sensitive,
+    persons,
+)
 from .search import search
 
 __all__ = [
+    "audit_log",
     "body_detail",
     "home",
     "household_detail",
@@ -31,7 +40,9 @@ __all__ = [
     "org_report",
     "orgs",
     "person_detail",
+    "person_reveal_view",
     "person_sensitive",
     "persons",
+    "roles",
     "search",
 ]

@@ -9,15 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from gridgov.accounts.rules import REVEAL_REASON_MIN_CHARS
 from gridgov.core.audit import audit_record
+from gridgov.core.rules import rule_value
 from gridgov.core.scoping import collapse_paths, in_scope, scope_paths
+from gridgov.dataio.exports import is_personal
 from gridgov.grid.models import CODE_LENGTH, GridLevel, GridNode
 from gridgov.grid.selectors import NodeCounts, subtree_counts, visible_roots
 
@@ -113,32 +118,48 @@ def paginate(request: HttpRequest, queryset: QuerySet, *, count: int | None = No
 
 def export_response(
     request: HttpRequest, *, kind: str, queryset: QuerySet, filename: str
-) -> FileResponse:
+) -> HttpResponse:
     """Export the list's own filtered queryset, narrowed to where the user may export.
 
-    Written to a temporary file first: a county's list does not fit comfortably in memory,
-    and the XLSX writer needs a seekable stream.
+    IDs and phones are masked; a POST with ``reveal=1`` and a reason writes them in full, for
+    the rows the user may also reveal (the file says so, and the export is audited with its
+    reason). Written to a temporary file first: a county's list does not fit comfortably in
+    memory, and the XLSX writer needs a seekable stream.
     """
     from gridgov.dataio.exports import export_to
 
-    fmt = request.GET.get("format", "")
-    if fmt not in EXPORT_FORMATS or not may_anywhere(request.user, "export"):
+    user = request.user
+    data = request.POST if request.method == "POST" else request.GET
+    fmt = data.get("format", "")
+    if fmt not in EXPORT_FORMATS or not may_anywhere(user, "export"):
         raise Http404
-    queryset = queryset.restrict(request.user, "export")
+    reveal = request.method == "POST" and data.get("reveal") == "1"
+    reason = ""
+    queryset = queryset.restrict(user, "export")
+    if reveal:
+        if not is_personal(kind) or not may_anywhere(user, "reveal"):
+            raise Http404
+        reason = " ".join(data.get("reason", "").split())[:200]
+        if len(reason) < rule_value(REVEAL_REASON_MIN_CHARS):
+            messages.error(
+                request,
+                _("导出完整信息须写明事由（至少%(n)d个字）")
+                % {"n": rule_value(REVEAL_REASON_MIN_CHARS)},
+            )
+            return redirect(request.get_full_path())
+        queryset = queryset.restrict(user, "reveal")
     # FileResponse closes the file when the response has been sent; close it here on failure.
     stream = tempfile.TemporaryFile(dir=_tmp_dir())  # noqa: SIM115
     try:
-        rows = export_to(stream, kind=kind, queryset=queryset, fmt=fmt)
+        rows = export_to(stream, kind=kind, queryset=queryset, fmt=fmt, reveal=reveal)
         stream.seek(0)
     except BaseException:
         stream.close()
         raise
-    audit_record(
-        action="export",
-        object_type=kind,
-        object_repr=filename,
-        after={"rows": rows, "format": fmt, "filters": _filters(request)},
-    )
+    after = {"rows": rows, "format": fmt, "filters": _filters(request)}
+    if reveal:
+        after.update(full=True, reason=reason)
+    audit_record(action="export", object_type=kind, object_repr=filename, after=after)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(
         stream,
@@ -159,7 +180,7 @@ def _tmp_dir() -> str:
 
 
 def wants_export(request: HttpRequest) -> bool:
-    return "format" in request.GET
+    return "format" in request.GET or (request.method == "POST" and "format" in request.POST)
 
 
 def list_page(
@@ -188,6 +209,9 @@ def list_page(
             "crumbs": grid_crumbs(user, node) if node else [],
             "page": paginate(request, queryset, count=count),
             "may_export": may_anywhere(user, "export"),
+            "may_export_full": may_anywhere(user, "export")
+            and may_anywhere(user, "reveal")
+            and is_personal(kind),
             "filtered": filtered,
             "nav": nav,
         },

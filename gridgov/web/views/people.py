@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from gridgov.accounts.scope import user_may
 from gridgov.core.audit import audit_record
@@ -12,6 +14,7 @@ from gridgov.core.scoping import get_scoped_or_404
 from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
 from gridgov.people.models import Household, Person, PersonSensitive, Relation
 from gridgov.people.selectors import household_list, person_list
+from gridgov.people.services import person_reveal
 
 from ..forms import HouseholdFilterForm, PersonFilterForm
 from .common import (
@@ -111,9 +114,37 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(
         Person.objects.select_related("household", "household__microgrid"), user, pk=pk
     )
+    return render(request, "web/person.html", _person_context(request, person))
+
+
+@page_view
+@require_POST
+def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a full citizen ID or phone number once, for a reason that goes into the audit log."""
+    user = request.user
+    person = get_scoped_or_404(
+        Person.objects.select_related("household", "household__microgrid"), user, "reveal", pk=pk
+    )
+    field = request.POST.get("field", "")
+    context = _person_context(request, person)
+    try:
+        value = person_reveal(
+            user=user, person=person, field=field, reason=request.POST.get("reason", "")
+        )
+    except Person.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        context["reveal_errors"] = [m for messages in exc.message_dict.values() for m in messages]
+        return render(request, "web/person.html", context, status=400)
+    context["revealed"] = {field: value or "—"}
+    return render(request, "web/person.html", context)
+
+
+def _person_context(request: HttpRequest, person: Person) -> dict:
+    user = request.user
     may_sensitive = user_may(user, "view_sensitive", person.grid_path)
     show_sensitive = may_sensitive and request.GET.get("sensitive") == "1"
-    context = {
+    return {
         "person": person,
         "crumbs": grid_crumbs(user, person.household.microgrid),
         "member": PartyMember.objects.restrict(user)
@@ -136,11 +167,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             person.moves.select_related("from_household", "to_household").order_by("-moved_at")[:50]
         ),
         "may_sensitive": may_sensitive,
+        "may_reveal": user_may(user, "reveal", person.grid_path),
+        "may_audit": user_may(user, "audit", person.grid_path),
         "show_sensitive": show_sensitive,
         "sensitive": _sensitive_viewed(user, person) if show_sensitive else None,
+        "revealed": {},
         "nav": "persons",
     }
-    return render(request, "web/person.html", context)
 
 
 @page_view

@@ -1,0 +1,88 @@
+"""The audit log, per object and per user, for roles that audit (县级管理员, 镇街干部, 村务监督委员)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.accounts.roles import ROLE_ACTIONS, ROLE_NOTES, Action, Role
+from gridgov.accounts.scope import user_assignments
+from gridgov.core.selectors import ACTION_LABELS, audit_list
+
+from .common import may_anywhere, page_view, paginate
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    object_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    actor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        label=_("动作"),
+        required=False,
+        choices=[("", _("动作：全部")), *((k, v) for k, v in ACTION_LABELS.items())],
+    )
+    since = forms.DateField(
+        label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@page_view
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Entries where the user may audit; ``object_type``+``object_id`` or ``actor`` narrow it to
+    one object's or one user's history."""
+    user = request.user
+    if not may_anywhere(user, "audit"):
+        raise Http404
+    form = AuditFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    entries = audit_list(
+        user,
+        object_type=data.get("object_type") or "",
+        object_id=data.get("object_id") or "",
+        actor=data.get("actor"),
+        action=data.get("action") or "",
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+    actor = None
+    if data.get("actor"):
+        actor = get_user_model().objects.filter(pk=data["actor"]).only("username").first()
+    return render(
+        request,
+        "web/audit.html",
+        {
+            "form": form,
+            "page": paginate(request, entries),
+            "labels": ACTION_LABELS,
+            "actor": actor,
+            "object_type": data.get("object_type") or "",
+            "object_id": data.get("object_id") or "",
+            "nav": "audit",
+        },
+    )
+
+
+@page_view
+def roles(request: HttpRequest) -> HttpResponse:
+    """The role → action table that decides every permission, and the user's own roles."""
+    actions = list(Action)
+    table = [
+        (role, ROLE_NOTES[role], [action in ROLE_ACTIONS[role] for action in actions])
+        for role in Role
+    ]
+    return render(
+        request,
+        "web/roles.html",
+        {
+            "actions": actions,
+            "table": table,
+            "mine": [(code, Role(role).label) for code, role in user_assignments(request.user)],
+            "nav": "roles",
+        },
+    )
