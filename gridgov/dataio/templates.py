@@ -79,7 +79,8 @@ def write_template(kind: str, stream: BinaryIO, *, fmt: str = "xlsx") -> None:
             sheet.set_column(index, index, max(width, 22), text_cells)
         else:
             sheet.set_column(index, index, width)
-        note = (_("必填。") if column.required else _("选填。")) + column_format(column)
+        fmt = {"format": column_format(column)}
+        note = (_("必填。%(format)s") if column.required else _("选填。%(format)s")) % fmt
         if column.help:
             note += "。" + column.help
         sheet.write_comment(0, index, note, {"x_scale": 1.6, "y_scale": 1.2})
