@@ -54,6 +54,16 @@ def _test_actor():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """Entered calendar days are cached per process; a rolled-back test sends no signal."""
+    from gridgov.core import workdays
+
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
 @pytest.fixture
 def tree(db) -> Tree:
     """南海区 → 桂城街道 → 两村 (each with a group and a micro-grid)."""

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "gridgov.people",
     "gridgov.orgs",
     "gridgov.dataio",
+    "gridgov.cases",
+    "gridgov.open311",
     "gridgov.demo",
     "gridgov.api",
     "gridgov.web",
@@ -167,3 +169,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "WARNING")},
 }
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

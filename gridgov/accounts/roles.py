@@ -31,6 +31,9 @@ class Action(models.TextChoices):
     MANAGE_GRID = "manage_grid", _("维护网格与组织")
     MANAGE_USERS = "manage_users", _("管理用户与角色")
     AUDIT = "audit", _("查看审计记录")
+    REPORT_MATTER = "report_matter", _("登记民情事项")
+    HANDLE_MATTER = "handle_matter", _("办理民情事项")
+    SUPERVISE_MATTER = "supervise_matter", _("督办与批准延期")
 
 
 _ALL = frozenset(Action.values)
@@ -41,9 +44,20 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.TOWN_CADRE: _ALL,
     Role.VILLAGE_CADRE: _ALL - {Action.MANAGE_GRID, Action.MANAGE_USERS, Action.AUDIT},
     Role.SUPERVISOR: frozenset({Action.VIEW, Action.EXPORT, Action.AUDIT}),
-    Role.GROUP_LEADER: frozenset({Action.VIEW, Action.CHANGE}),
-    Role.GRID_WORKER: frozenset({Action.VIEW, Action.CHANGE, Action.VIEW_SENSITIVE, Action.REVEAL}),
-    Role.LINKED_MEMBER: frozenset({Action.VIEW}),
+    Role.GROUP_LEADER: frozenset(
+        {Action.VIEW, Action.CHANGE, Action.REPORT_MATTER, Action.HANDLE_MATTER}
+    ),
+    Role.GRID_WORKER: frozenset(
+        {
+            Action.VIEW,
+            Action.CHANGE,
+            Action.VIEW_SENSITIVE,
+            Action.REVEAL,
+            Action.REPORT_MATTER,
+            Action.HANDLE_MATTER,
+        }
+    ),
+    Role.LINKED_MEMBER: frozenset({Action.VIEW, Action.REPORT_MATTER}),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
 
@@ -56,11 +70,11 @@ ROLE_NOTES: dict[str, str] = {
     Role.SUPERVISOR: _(
         "村务监督委员会成员（村民委员会组织法第32条）：查看、导出本村信息并查阅审计记录，不改数据。"
     ),
-    Role.GROUP_LEADER: _("村民小组长、组委会成员：本组的查看和登记。"),
+    Role.GROUP_LEADER: _("村民小组长、组委会成员：本组的查看和登记，办理本组的民情事项。"),
     Role.GRID_WORKER: _(
-        "网格员：本网格的查看和登记；走访联系需要时可查看敏感信息和完整电话，每次都有记录。"
+        "网格员：本网格的查看和登记，受理和办理本网格的民情事项；走访联系需要时可查看敏感信息和完整电话，每次都有记录。"
     ),
-    Role.LINKED_MEMBER: _("联户党员：查看所联系网格的信息。"),
+    Role.LINKED_MEMBER: _("联户党员：查看所联系网格的信息，代群众登记民情事项。"),
     Role.VIEWER: _("查看员：只读。"),
 }
 

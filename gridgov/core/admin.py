@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 
-from .models import AuditEntry
+from .audit import audit_record, snapshot
+from .models import AuditEntry, CalendarDay
 
 
 @admin.register(AuditEntry)
@@ -20,3 +22,37 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Holidays and make-up working days entered over the packaged State Council calendar.
+
+    A change moves the deadlines of residents' matters, so each one goes into the audit log.
+    """
+
+    list_display = ["date", "is_workday", "name", "note", "updated_at"]
+    list_filter = ["is_workday"]
+    search_fields = ["name", "note"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = snapshot(CalendarDay.objects.get(pk=obj.pk)) if change else None
+            super().save_model(request, obj, form, change)
+            audit_record(
+                action="update" if change else "create",
+                instance=obj,
+                before=before,
+                after=snapshot(obj),
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(action="delete", instance=obj, before=snapshot(obj))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action: one audit entry per day, like a single delete.
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -65,3 +65,32 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class CalendarDay(models.Model):
+    """A day an administrator entered into the working-day calendar (工作日历的日历调整).
+
+    It overrides the packaged 国务院办公厅 holiday notice for that date: a holiday (休息日) or a
+    make-up working day (调休上班). Used where a county differs from the national calendar, and for
+    a year whose notice is out before the ``chinesecalendar`` package carries it (DOMAIN §9).
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(
+        _("上班"),
+        default=False,
+        help_text=_("不勾选为休息日（放假）；勾选为调休上班日"),
+    )
+    name = models.CharField(_("名称"), max_length=50, blank=True, help_text=_("如：春节、国庆节"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("日历调整")
+        verbose_name_plural = _("日历调整")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        kind = _("上班") if self.is_workday else _("休息")
+        return f"{self.date:%Y-%m-%d} {self.name} {kind}".replace("  ", " ")
