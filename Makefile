@@ -28,6 +28,7 @@ run: install
 	$(BIN)/gridgov migrate --noinput
 	$(BIN)/gridgov demo --scale village --if-empty
 	$(BIN)/gridgov demo_signins
+	$(BIN)/gridgov demo_matters --if-empty
 	$(BIN)/gridgov serve
 
 demo: install

@@ -11,6 +11,9 @@ import pytest
 from gridgov.core.context import Source, actor_context
 from gridgov.core.identity import make_citizen_id
 
+# Fixtures of residents' matters (grid with boundaries, staff, new_matter), for every app.
+pytest_plugins = ["gridgov.cases.tests.fixtures"]
+
 _issued: dict[tuple[str, dt.date, str], int] = {}
 
 

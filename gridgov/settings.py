@@ -103,6 +103,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if TESTING:
+        # A file, not SQLite's shared in-memory database: that one locks whole tables, so tests
+        # of concurrent writers (two ``gridgov tick`` at once) would meet errors that a real
+        # deployment's WAL file with busy_timeout never shows.
+        DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 if os.environ.get("GRIDGOV_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["GRIDGOV_TEST_DB_NAME"]}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -112,6 +112,12 @@ def install(api: NinjaAPI) -> None:
                 _pydantic_reason(error)
             )
         return _validation_response(api, request, errors)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        """Visible but not the user's to act on (a step of a matter held by another level)."""
+        detail = str(exc) or _("无权进行此操作")
+        return api.create_response(request, {"detail": detail}, status=403)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

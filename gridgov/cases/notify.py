@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from gridgov.accounts.models import Assignment
@@ -87,6 +88,14 @@ def notify(*, user_ids: Iterable[int], matter: Matter | None, kind: str, text: s
     ]
     Notification.objects.bulk_create(rows)
     return len(rows)
+
+
+def notifications_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's messages read (all of them, or ``ids``); returns how many changed."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
 
 
 def notifications_deliver(*, limit: int = 200) -> tuple[int, int]:

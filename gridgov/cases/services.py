@@ -34,7 +34,7 @@ from .transitions import TRANSITIONS
 
 def _locked(matter: Matter) -> Matter:
     return (
-        Matter.objects.select_for_update()
+        Matter.objects.select_for_update(of=("self",))
         .select_related("category", "handler_node", "department")
         .get(pk=matter.pk)
     )

@@ -42,7 +42,7 @@ def _recipients(matter: Matter) -> list[int]:
 def _warn(pk: int, now: dt.datetime) -> bool:
     with transaction.atomic():
         m = (
-            Matter.objects.select_for_update()
+            Matter.objects.select_for_update(of=("self",))
             .select_related("category", "handler_node")
             .filter(pk=pk, status__in=OPEN_STATUSES, warn_at__lte=now, deadline__gt=now)
             .exclude(warned_for=F("deadline"))
@@ -66,9 +66,9 @@ def _escalate_overdue(pk: int, now: dt.datetime) -> str:
     """'escalated', 'top' (nowhere higher: the clock restarts there), or '' (not due any more)."""
     with transaction.atomic():
         m = (
-            Matter.objects.select_for_update()
+            Matter.objects.select_for_update(of=("self",))
             .select_related("category", "handler_node", "department")
-            .filter(pk=pk, status__in=OPEN_STATUSES, deadline__lte=now)
+            .filter(pk=pk, status__in=OPEN_STATUSES, deadline__lt=now)
             .first()
         )
         if m is None:
@@ -110,7 +110,7 @@ def matters_tick(*, now: dt.datetime | None = None) -> TickResult:
     result = TickResult()
     open_q = Q(status__in=OPEN_STATUSES)
     overdue = list(
-        Matter.objects.filter(open_q, deadline__lte=now)
+        Matter.objects.filter(open_q, deadline__lt=now)
         .order_by("deadline")
         .values_list("pk", flat=True)[:BATCH]
     )
