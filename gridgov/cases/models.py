@@ -58,6 +58,13 @@ class Category(models.Model):
     # values: [{key, name}]}]; empty means no definition (metadata=false).
     attributes = models.JSONField(_("附加字段"), default=list, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # Matters about public places (a broken rail, rubbish) may be listed to anyone through
+    # Open311; those about a family (disputes, poverty, relief) show their status only.
+    is_public = models.BooleanField(
+        _("内容公开"),
+        default=False,
+        help_text=_("勾选后，此类事项的内容、地点和答复可经Open311公开查询；否则只公开编号和状态"),
+    )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

@@ -45,6 +45,7 @@ from gridgov.core.models import AuditEntry
 
 from .formats import SHANGHAI
 
+WITHHELD = "此类事项涉及家庭和个人，内容不公开"
 # The changeset when no category change is on record: the date the Open311 interface opened.
 BASE_CHANGESET = dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)
 
@@ -65,6 +66,7 @@ REQUEST_FIELDS = (
     "media_urls",
     "category__code",
     "category__name",
+    "category__is_public",
     "handler_node__name",
     "department__name",
 )
@@ -88,14 +90,20 @@ def changeset() -> dt.datetime:
     return max([BASE_CHANGESET, *(at for at in (audited, admin) if at is not None)])
 
 
-def service_requests(*, notes: bool = False) -> QuerySet[Matter]:
-    """Every matter, with only its public columns, in one query (plus one for the notes)."""
+def service_requests(*, notes: bool = False, listed: bool = True) -> QuerySet[Matter]:
+    """Matters with only their public columns, in one query (plus one for the notes).
+
+    ``listed``: only matters of categories whose content is public (``Category.is_public``); a
+    matter of another category is found by its number alone, with its content withheld.
+    """
     qs = (
         Matter.objects.select_related("category", "handler_node", "department")
         .only(*REQUEST_FIELDS)
         .annotate(merged_number=F("merged_into__number"))
         .order_by("-received_at", "-id")
     )
+    if listed:
+        qs = qs.filter(category__is_public=True)
     if notes:
         qs = qs.prefetch_related(
             Prefetch(
@@ -159,6 +167,8 @@ def _closed_at(matter: Matter) -> dt.datetime:
 def request_document(matter: Matter, *, notes: bool = False) -> dict[str, Any]:
     """One ``request`` of ``service_requests``: public fields only (see the module docstring)."""
     is_open = matter.status in OPEN_STATUSES
+    if not matter.category.is_public:
+        return _withheld(matter, is_open=is_open, notes=notes)
     document: dict[str, Any] = {
         "service_request_id": matter.number,
         "status": "open" if is_open else "closed",
@@ -185,6 +195,30 @@ def request_document(matter: Matter, *, notes: bool = False) -> dict[str, Any]:
                 "description": event.public_note or action_label(event.action),
                 "type": event.action,
             }
+            for event in getattr(matter, "public_events", [])
+        ]
+    return document
+
+
+def _withheld(matter: Matter, *, is_open: bool, notes: bool) -> dict[str, Any]:
+    """A matter about a family: its number, category, status, level and times; no text, place
+    or answer (those are for the reporter's tracking page)."""
+    document: dict[str, Any] = {
+        "service_request_id": matter.number,
+        "status": "open" if is_open else "closed",
+        "status_notes": str(Status(matter.status).label),
+        "service_name": matter.category.name,
+        "service_code": matter.category.code,
+        "description": WITHHELD,
+        "agency_responsible": agency_of(matter),
+        "service_notice": service_notice(matter) if is_open else None,
+        "requested_datetime": matter.received_at,
+        "updated_datetime": matter.updated_at if is_open else _closed_at(matter),
+        "expected_datetime": matter.deadline,
+    }
+    if notes:
+        document["notes"] = [
+            {"datetime": event.at, "description": action_label(event.action), "type": event.action}
             for event in getattr(matter, "public_events", [])
         ]
     return document

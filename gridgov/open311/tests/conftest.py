@@ -86,12 +86,18 @@ def light(db) -> Category:
         keywords="路灯,照明",
         attributes=LIGHT_ATTRIBUTES,
         order=50,
+        is_public=True,
     )
 
 
 @pytest.fixture
 def dispute(db) -> Category:
-    return Category.objects.get(code="dispute")
+    """Disputes, here published by the county (``is_public``) so that lists show them; the
+    default of private categories is tested in test_private.py."""
+    category = Category.objects.get(code="dispute")
+    category.is_public = True
+    category.save()
+    return category
 
 
 @pytest.fixture
