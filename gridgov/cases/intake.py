@@ -19,7 +19,7 @@ from gridgov.core.identity import IdentifierError, validate_phone
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridNode
 
-from .models import Category, Matter, MatterPhoto, NotificationKind
+from .models import Category, Matter, MatterPhoto, NotificationKind, source_fingerprint
 from .notify import handlers_of, notify
 from .routing import route_matter
 from .rules import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
@@ -92,6 +92,7 @@ def matter_create(
     attributes: dict[str, Any] | None = None,
     media_urls: Sequence[str] = (),
     photos: Sequence[UploadedFile] = (),
+    source_ip: str = "",
     now: dt.datetime | None = None,
 ) -> Matter:
     """受理: number the matter, route it, start its clock, tell its handlers."""
@@ -134,6 +135,7 @@ def matter_create(
         attributes=attributes or {},
         media_urls=list(media_urls),
         received_at=now,
+        source_hash=source_fingerprint(source_ip),
     )
     set_level(matter, route.handler, now=now)
     matter.save()

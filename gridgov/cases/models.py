@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.crypto import decrypt
+from gridgov.core.crypto import decrypt, lookup_hash
 from gridgov.core.fields import BytewiseCharField
 from gridgov.core.scoping import ScopedQuerySet
 from gridgov.grid.models import GridLevel
@@ -126,6 +126,12 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def source_fingerprint(ip: str) -> str:
+    """A keyed hash of the sender's address: enough to count reports per address, not to
+    tell who sent them."""
+    return lookup_hash("ip:" + ip) if ip else ""
+
+
 class Matter(models.Model):
     """A resident's matter (民情事项): one number, one owner at a time, one answer at the end.
 
@@ -197,6 +203,7 @@ class Matter(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
     attributes = models.JSONField(_("附加字段"), default=dict, blank=True)
     media_urls = models.JSONField(_("图片链接"), default=list, blank=True)
     # Time
@@ -248,6 +255,11 @@ class Matter(models.Model):
             models.Index(fields=["status", "deadline"], name="matter_status_deadline"),
             models.Index(fields=["status", "warn_at"], name="matter_status_warn"),
             models.Index(fields=["category", "status", "received_at"], name="matter_dupe"),
+            models.Index(
+                fields=["source_hash", "received_at"],
+                name="matter_source",
+                condition=~models.Q(source_hash=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -86,6 +86,12 @@ PHOTO_MAX_COUNT = define(
     source=_LOCAL,
     description="每个事项最多上传的照片数",
 )
+PUBLIC_REPORTS_PER_HOUR = define(
+    "cases.public_reports_per_hour",
+    10,
+    source=_LOCAL,
+    description="群众自报页面每个网络地址每小时最多提交的事项数（防滥用）",
+)
 # Bounding box of the People's Republic of China, WGS84 (mainland and islands, generous).
 CHINA_BOUNDS = define(
     "cases.china_bounds",

@@ -11,12 +11,24 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from gridgov.accounts.models import Assignment
+from gridgov.accounts.roles import Action, role_allows
 from gridgov.core.rules import rule_value
 from gridgov.grid.locate import distance_m
 from gridgov.grid.models import CHILD_LEVEL, CODE_LENGTH, GridLevel, GridNode
 
-from .models import CLOSED_STATUSES, OPEN_STATUSES, Matter, MatterEvent, Notification, Status
-from .rules import DUPLICATE_RADIUS_METERS, DUPLICATE_WINDOW_DAYS
+from .models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Channel,
+    Department,
+    Matter,
+    MatterEvent,
+    Notification,
+    Status,
+    source_fingerprint,
+)
+from .rules import DUPLICATE_RADIUS_METERS, DUPLICATE_WINDOW_DAYS, PUBLIC_REPORTS_PER_HOUR
 
 IN_GRID_LEVELS = (GridLevel.MICROGRID, GridLevel.GROUP)  # "小事不出网": the grids below the village
 IN_VILLAGE_LEVELS = (*IN_GRID_LEVELS, GridLevel.VILLAGE)  # "大事不出村"
@@ -62,14 +74,17 @@ def public_timeline(matter: Matter) -> list[MatterEvent]:
     return list(matter.events.only("action", "to_status", "actor_label", "public_note", "at"))
 
 
-def duplicate_candidates(matter: Matter, *, limit: int = 5) -> list[tuple[Matter, float | None]]:
-    """Open matters of the same category, received within the window, near the same place
-    (within the radius) or of the same household: offered for merging."""
+def duplicate_candidates(
+    matter: Matter, *, user: Any, limit: int = 5
+) -> list[tuple[Matter, float | None]]:
+    """Open matters the user may see, of the same category, received within the window, near
+    the same place (within the radius) or of the same household: offered for merging."""
     if matter.status not in OPEN_STATUSES:
         return []
     since = matter.received_at - dt.timedelta(days=rule_value(DUPLICATE_WINDOW_DAYS))
     base = (
-        Matter.objects.filter(
+        Matter.objects.restrict(user, "view")
+        .filter(
             category_id=matter.category_id,
             status__in=OPEN_STATUSES,
             received_at__gte=since,
@@ -97,6 +112,51 @@ def duplicate_candidates(matter: Matter, *, limit: int = 5) -> list[tuple[Matter
                 found.append((m, round(meters)))
     found.sort(key=lambda item: (item[1] is None, item[1] or 0))
     return found[:limit]
+
+
+# Assignees are looked for at the holding level and this many levels above it.
+ASSIGN_LEVELS_UP = 2
+MAX_ASSIGNEES = 100
+
+
+def assignee_candidates(matter: Matter) -> list[tuple[Any, Assignment]]:
+    """Users who may handle matters at the matter's level: its handler node first, then up to
+    ``ASSIGN_LEVELS_UP`` levels above; each user once, at their nearest assignment."""
+    node = matter.handler_node
+    codes = [*node.ancestor_codes()[-ASSIGN_LEVELS_UP:], node.code]
+    rows = (
+        Assignment.objects.filter(node_code__in=codes, user__is_active=True)
+        .select_related("user", "node")
+        .order_by("-node_code", "user__username")
+    )
+    seen: dict[int, tuple[Any, Assignment]] = {}
+    for row in rows[: MAX_ASSIGNEES * 3]:
+        if role_allows(row.role, Action.HANDLE_MATTER) and row.user_id not in seen:
+            seen[row.user_id] = (row.user, row)
+    return list(seen.values())[:MAX_ASSIGNEES]
+
+
+def transfer_departments(matter: Matter) -> list[Department]:
+    """Active departments over the matter's place (their node's code is a prefix of it)."""
+    path = matter.grid_path
+    prefixes = [path[:n] for n in CODE_LENGTH.values() if n <= len(path)]
+    return list(
+        Department.objects.filter(is_active=True, node__code__in=prefixes)
+        .select_related("node")
+        .order_by("node__code", "name")
+    )
+
+
+def public_reports_left(*, source_ip: str, now: dt.datetime | None = None) -> int:
+    """How many more reports the public form takes from this address this hour (counted in
+    the database, so every server process agrees)."""
+    now = now or timezone.now()
+    used = Matter.objects.filter(
+        channel=Channel.PUBLIC,
+        source_hash=source_fingerprint(source_ip),
+        received_at__gte=now - dt.timedelta(hours=1),
+    ).count()
+    return max(rule_value(PUBLIC_REPORTS_PER_HOUR) - used, 0)
 
 
 def inbox(user: Any) -> QuerySet[Notification]:

@@ -44,7 +44,7 @@ def test_reporting_outside_ones_grid_is_404_and_stores_nothing(api_as, staff):
     [
         ({"description": "<script>alert(1)</script>"}, "description"),
         ({"lat": 48.85, "lng": 2.35}, "lng"),
-            ({"lat": -33.9, "lng": 151.2}, "lat"),
+        ({"lat": -33.9, "lng": 151.2}, "lat"),
         ({"lat": None, "lng": None}, "location"),
         ({"category": "nope"}, "category"),
         ({"reporter_phone": "12345"}, "reporter_phone"),

@@ -64,6 +64,19 @@ def staff(grid, make_user) -> Staff:
 
 
 @pytest.fixture
+def default_categories(db):
+    """The categories of the data migrations, put back for transactional tests: an earlier
+    transactional test flushes every table, data migrations' rows included."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in ("0002_default_categories", "0003_category_is_public"):
+        migration = importlib.import_module(f"gridgov.cases.migrations.{name}")
+        (migration.load if hasattr(migration, "load") else migration.publish)(apps, None)
+
+
+@pytest.fixture
 def category():
     return Category.objects.get(code="dispute")
 

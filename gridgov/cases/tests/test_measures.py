@@ -80,21 +80,21 @@ def test_overdue_list_oldest_first_and_scoped(new_matter, staff):
     assert list(overdue_list(staff.other_village)) == []
 
 
-def test_duplicates_by_distance_category_and_window(new_matter, grid):
+def test_duplicates_by_distance_category_and_window(new_matter, staff):
     base = new_matter(lat=LAT0 + 0.005, lng=LNG0 + 0.005)
     near = new_matter(lat=LAT0 + 0.0055, lng=LNG0 + 0.005)  # ≈ 55 m
     new_matter(lat=LAT0 + 0.008, lng=LNG0 + 0.005)  # ≈ 330 m: too far
     new_matter(lat=LAT0 + 0.005, lng=LNG0 + 0.005, category=Category.objects.get(code="safety"))
     old = new_matter(lat=LAT0 + 0.005, lng=LNG0 + 0.0051)
     Matter.objects.filter(pk=old.pk).update(received_at=base.received_at - dt.timedelta(days=30))
-    assert [(m.pk, d) for m, d in duplicate_candidates(base)] == [(near.pk, 56)]
+    assert [(m.pk, d) for m, d in duplicate_candidates(base, user=staff.worker)] == [(near.pk, 56)]
 
 
-def test_same_household_is_a_duplicate_candidate(new_matter, make_household):
+def test_same_household_is_a_duplicate_candidate(new_matter, make_household, staff):
     household = make_household()
     first = new_matter(household=household)
     second = new_matter(household=household)
-    assert [m for m, _ in duplicate_candidates(second)] == [first]
+    assert [m for m, _ in duplicate_candidates(second, user=staff.worker)] == [first]
 
 
 def test_public_timeline_holds_no_staff_or_internal_note(new_matter, staff):
@@ -105,3 +105,11 @@ def test_public_timeline_holds_no_staff_or_internal_note(new_matter, staff):
     assert all(e.actor_label == "一组1号微网格" for e in events)
     # Neither the internal note nor the actor is loaded for the public timeline.
     assert {"note", "actor_id"}.isdisjoint(events[-1].__dict__)
+
+
+def test_duplicates_only_among_what_the_user_sees(new_matter, staff):
+    base = new_matter(lat=LAT0 + 0.005, lng=LNG0 + 0.0099)
+    beyond = new_matter(lat=LAT0 + 0.005, lng=LNG0 + 0.0101)  # ≈ 20 m, but in village B
+    assert beyond.grid_path != base.grid_path
+    assert duplicate_candidates(base, user=staff.worker) == []
+    assert [m for m, _ in duplicate_candidates(base, user=staff.town)] == [beyond]

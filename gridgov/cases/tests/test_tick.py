@@ -117,8 +117,9 @@ def test_tick_command_reports(new_matter, capsys):
     assert "逾期上报 1" in capsys.readouterr().out
 
 
+# Committed data, so that two connections see it.
 @pytest.mark.django_db(transaction=True)
-def test_two_ticks_at_once_escalate_each_matter_once(new_matter, staff):
+def test_two_ticks_at_once_escalate_each_matter_once(default_categories, new_matter, staff):
     matters = [new_matter() for _ in range(6)]
     late = max(m.deadline for m in matters) + dt.timedelta(seconds=1)
     barrier = threading.Barrier(2)

@@ -4,9 +4,14 @@ Each role is held at village A (平东村). For each endpoint the table below na
 role table (``accounts.roles.ROLE_ACTIONS``) must allow, and how to reach an object of village
 A (in scope) and of village B (out of scope). The expectation is generated from the role table:
 
-- in scope: the endpoint's success status if the role allows every action it needs, else 404;
+- in scope: the endpoint's success status if the role allows every action it needs, else 404
+  (or the row's ``refused`` status where the page shows why, e.g. a step of a matter the role
+  sees but may not take: 403 with the reason);
 - out of scope: 404 for every role (never 403, never a count);
 - anonymous: the sign-in page (pages) or 401 (API).
+
+Residents' pages under /p/ need no sign-in: ``PUBLIC_CASES`` expect the same answer for anonymous
+visitors and for every role.
 
 A completeness test fails when a URL or API operation is added without a row here. Writes run
 inside a savepoint that is rolled back, so every role meets the same data.
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -28,6 +34,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from gridgov.accounts.roles import ROLE_ACTIONS, Role
 from gridgov.accounts.services import api_token_create
 from gridgov.api.router import api
+from gridgov.cases.intake import matter_create
+from gridgov.cases.models import Category, Channel
+from gridgov.cases.services import matter_act
 from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
 from gridgov.web.jobs import new_job
 
@@ -35,6 +44,7 @@ pytestmark = pytest.mark.django_db
 
 VIEW, CHANGE, SENSITIVE, REVEAL = "view", "change", "view_sensitive", "reveal"
 GRID, IMPORT, AUDIT = "manage_grid", "import", "audit"
+REPORT, HANDLE = "report_matter", "handle_matter"
 ANY = ()  # every signed-in user
 
 
@@ -47,6 +57,7 @@ class Case:
     data: Callable[[Any], dict] | None = None
     ok: int = 200
     scoped: bool = True  # False: nothing of B to point at (lists, forms): no out-of-scope call
+    refused: int = 404  # in scope, role without the actions
 
 
 def side(world, inside: bool) -> dict[str, Any]:
@@ -89,6 +100,37 @@ def job_path(suffix: str) -> Callable[[dict, Any], str]:
     return path
 
 
+def matter_of(o, *, settled: bool = False):
+    """A matter of village A (in scope) or B, held by the village, with a photo; made once."""
+    world = o["world"]
+    made = world.__dict__.setdefault("web_matters", {})
+    key = (o["inside"], settled)
+    if key not in made:
+        village = world.tree.village if o["inside"] else world.tree.other_village
+        matter = matter_create(
+            category=Category.objects.get(code="dispute"),
+            description="村道路灯不亮",
+            channel=Channel.STAFF,
+            place=village,
+            photos=[SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png")],
+        )
+        if settled:
+            cadre = world.cadre if o["inside"] else world.outsider
+            matter = matter_act(matter=matter, user=cadre, action="sign")
+            matter = matter_act(matter=matter, user=cadre, action="settle", answer="已修复")
+        made[key] = matter
+    return made[key]
+
+
+def matter_path(suffix: str = "") -> Callable[[dict, Any], str]:
+    return lambda o, user: f"/matters/{matter_of(o).number}/{suffix}"
+
+
+def photo_path(o, user) -> str:
+    matter = matter_of(o)
+    return f"/matters/{matter.number}/photos/{matter.photos.get().pk}/"
+
+
 WEB_CASES = [
     page("web:home", "/", (VIEW,)),
     web("web:node", lambda o: f"/grid/{o['village'].code}/"),
@@ -125,11 +167,52 @@ WEB_CASES = [
     ),
     page("web:audit", "/audit/", (AUDIT,)),
     page("web:roles", "/roles/"),
+    page("web:matters", "/matters/", (VIEW,)),
+    page("web:matter_new", "/matters/new/", (REPORT,)),
+    web("web:matter_measures", lambda o: f"/matters/measures/?node={o['village'].code}"),
+    Case("web:matter", matter_path(), (VIEW,)),
+    Case("web:matter_photo", photo_path, (VIEW,)),
+    Case(
+        "web:matter_act",
+        matter_path("act/note/"),
+        (VIEW, HANDLE),  # at the level that holds it (the village)
+        method="post",
+        data=lambda o: {"public_note": "已上门了解情况"},
+        ok=302,
+        refused=403,  # sees the matter, may not act on it: the page says so
+    ),
+    page("web:inbox", "/inbox/"),
+    page("web:inbox_unread", "/inbox/unread/"),
+    page("web:inbox_read", "/inbox/read/", method="post", ok=302),
 ]
 WEB_EXEMPT = {
     "web:login": "public: the sign-in page itself",
     "web:logout": "signs out whoever calls it",
 }
+
+
+PUBLIC_CASES = [
+    page("public:home", "/p/"),
+    page("public:report", "/p/report/"),
+    Case("public:groups", lambda o, user: f"/p/report/groups/?village={o['village'].code}", ANY),
+    Case("public:track", lambda o, user: f"/p/m/{matter_of(o).tracking_token}/", ANY),
+    Case(
+        "public:track_review",
+        lambda o, user: f"/p/m/{matter_of(o, settled=True).tracking_token}/review/",
+        ANY,
+        method="post",
+        data=lambda o: {"satisfaction": "basic"},
+        ok=302,
+    ),
+    Case(
+        "public:track_reopen",
+        lambda o, user: f"/p/m/{matter_of(o, settled=True).tracking_token}/reopen/",
+        ANY,
+        method="post",
+        data=lambda o: {"reason": "路灯又坏了"},
+        ok=302,
+    ),
+]
 
 
 def api_case(key: str, path: Callable[[dict], str], actions=(VIEW,), **kw) -> Case:
@@ -345,7 +428,46 @@ API_CASES = [
         data=lambda o: {"end_on": "2025-12-31"},
     ),
     api_list("GET /api/v1/audit-entries/", "/audit-entries/", (AUDIT,)),
+    api_list("GET /api/v1/matter-categories/", "/matter-categories/", ANY),
+    api_list("GET /api/v1/matters/", "/matters/"),
+    api_case(
+        "GET /api/v1/matters/measures", lambda o: f"/matters/measures?node={o['village'].code}"
+    ),
+    api_case("GET /api/v1/matters/{number}", lambda o: f"/matters/{matter_of(o).number}"),
+    api_case(
+        "POST /api/v1/matters/",
+        lambda o: "/matters/",
+        (REPORT,),
+        method="post",
+        data=lambda o: {
+            "category": "dispute",
+            "description": "路灯不亮",
+            "place": o["village"].code,
+        },
+        ok=201,
+    ),
+    api_case(
+        "POST /api/v1/matters/{number}/actions/{action}",
+        lambda o: f"/matters/{matter_of(o).number}/actions/note",
+        (VIEW, HANDLE),  # at the level that holds it (the village)
+        method="post",
+        data=lambda o: {"public_note": "已上门了解情况"},
+        refused=403,  # sees the matter, may not act on it
+    ),
+    api_list("GET /api/v1/notifications/", "/notifications/", ANY),
+    Case(
+        "POST /api/v1/notifications/read",
+        lambda o, user: "/api/v1/notifications/read",
+        ANY,
+        method="post",
+        scoped=False,
+    ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the matters' photos
 
 
 @pytest.fixture
@@ -439,7 +561,7 @@ def run_case(case: Case, matrix) -> None:
             client = Client()
             if not api_call:
                 client.force_login(user)
-            expected = case.ok if inside and allowed(role, case.actions) else 404
+            expected = (case.ok if allowed(role, case.actions) else case.refused) if inside else 404
             with transaction.atomic():
                 response = call(client, case, path, data, token=tokens[role] if api_call else None)
                 transaction.set_rollback(True)
@@ -462,6 +584,26 @@ def test_every_role_in_and_out_of_scope(case, matrix):
     run_case(case, matrix)
 
 
+@pytest.mark.parametrize("case", PUBLIC_CASES, ids=lambda c: c.key)
+def test_public_pages_answer_everyone_alike(case, matrix):
+    """No sign-in needed, and a staff member's session changes nothing (never a login page)."""
+    _world, _extra, users, _tokens, _new_id = matrix
+    objects = objects_of(matrix, True)
+    results = []
+    for user in [None, *users.values()]:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        path = case.path(objects, user)
+        data = case.data(objects) if case.data else None
+        with transaction.atomic():
+            response = call(client, case, path, data)
+            transaction.set_rollback(True)
+        results.append((getattr(user, "username", "anonymous"), case.ok, response.status_code))
+    wrong = [r for r in results if r[1] != r[2]]
+    assert not wrong, f"{case.key}: (user, expected, got) {wrong}"
+
+
 def _web_names(patterns, prefix="") -> set[str]:
     names = set()
     for p in patterns:
@@ -474,8 +616,9 @@ def _web_names(patterns, prefix="") -> set[str]:
 
 
 def test_the_matrix_covers_every_page_and_operation():
-    pages = {n for n in _web_names(get_resolver().url_patterns) if n.startswith("web:")}
-    covered = {c.key for c in WEB_CASES} | set(WEB_EXEMPT)
+    names = _web_names(get_resolver().url_patterns)
+    pages = {n for n in names if n.startswith(("web:", "public:"))}
+    covered = {c.key for c in WEB_CASES + PUBLIC_CASES} | set(WEB_EXEMPT)
     assert pages == covered, f"pages without a row: {pages - covered}; stale: {covered - pages}"
     schema = api.get_openapi_schema()
     operations = {

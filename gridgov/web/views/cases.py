@@ -1,0 +1,349 @@
+"""Residents' matters for staff: the list, intake, the detail page with one form per step the
+user may take now, and the photos. Reads are scoped (out of scope answers 404); every change
+goes through ``cases.intake.matter_create`` or ``cases.services.matter_act``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.accounts.roles import Action, Role
+from gridgov.accounts.scope import user_may
+from gridgov.cases.intake import matter_create
+from gridgov.cases.models import Matter, MatterPhoto, Status
+from gridgov.cases.routing import route_matter
+from gridgov.cases.selectors import (
+    assignee_candidates,
+    duplicate_candidates,
+    matters_filtered,
+    transfer_departments,
+)
+from gridgov.cases.services import matter_act
+from gridgov.cases.transitions import TRANSITIONS, action_label, allowed_from
+from gridgov.core.crypto import mask_phone
+from gridgov.core.scoping import collapse_paths, get_scoped_or_404, scope_paths
+from gridgov.core.workdays import calendar_warning
+from gridgov.grid.models import GridLevel, GridNode
+from gridgov.people.models import Household
+
+from ..forms_actions import ActionChoices, ActionForm, action_form
+from ..forms_cases import MatterFilterForm, StaffIntakeForm, add_service_errors
+from .common import grid_crumbs, may_anywhere, page_view, paginate, scoped_node
+
+MATTER_READ = Matter.objects.select_related(
+    "category",
+    "grid_node",
+    "handler_node",
+    "department",
+    "assignee",
+    "merged_into",
+    "household",
+    "reporter_user",
+)
+# The select of places on the list and measures pages: down to villages (a worker's own
+# micro-grid is one of their roots); a county has a few hundred villages.
+FILTER_LEVELS = (GridLevel.COUNTY, GridLevel.TOWN, GridLevel.VILLAGE)
+INTAKE_LEVELS = (GridLevel.VILLAGE, GridLevel.GROUP, GridLevel.MICROGRID)
+MAX_OPTIONS = 1000
+# Who can be assigned: holders of a handling role at the level that holds the matter and the
+# two levels above it (service check: the assignee may handle matters at that level).
+
+
+def scope_nodes(user: Any, action: str, levels: tuple[str, ...]) -> list[GridNode]:
+    """The nodes of the user's scope at ``levels``, and the roots of the scope: one query."""
+    paths = scope_paths(user, action)
+    qs = GridNode.objects.restrict(user, action).only("code", "name", "level")
+    roots = collapse_paths(paths) if paths else []
+    qs = qs.filter(Q(level__in=levels) | Q(code__in=roots)).order_by("code")
+    return list(qs[:MAX_OPTIONS])
+
+
+@page_view
+def matters(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = MatterFilterForm(request.GET, nodes=scope_nodes(user, Action.VIEW, FILTER_LEVELS))
+    under = form.value("under")
+    node = scoped_node(user, under)
+    filters = {k: form.value(k) for k in ("status", "category", "overdue", "mine", "q")}
+    if node is not None:
+        form.show_node(node)
+    if under and node is None:
+        queryset: QuerySet[Matter] = Matter.objects.none()
+    else:
+        queryset = matters_filtered(
+            user,
+            node=under,
+            status=filters["status"],
+            category=filters["category"],
+            overdue=filters["overdue"] == "1",
+            mine=filters["mine"] == "1",
+            q=filters["q"],
+        ).select_related("grid_node")
+    if filters["overdue"] == "1":
+        queryset = queryset.order_by("deadline", "id")
+    return render(
+        request,
+        "web/matters/list.html",
+        {
+            "form": form,
+            "under_node": node,
+            "crumbs": grid_crumbs(user, node) if node else [],
+            "page": paginate(request, queryset),
+            "now": timezone.now(),
+            "may_report": may_anywhere(user, Action.REPORT_MATTER),
+            "nav": "matters",
+        },
+    )
+
+
+@page_view
+def matter_new(request: HttpRequest) -> HttpResponse:
+    """登记: by whoever may report matters somewhere; household, place and point in scope."""
+    user = request.user
+    if not may_anywhere(user, Action.REPORT_MATTER):
+        raise Http404
+    places = scope_nodes(user, Action.REPORT_MATTER, INTAKE_LEVELS)
+    if len(places) >= MAX_OPTIONS:  # a county's micro-grids: villages and groups are enough
+        places = scope_nodes(user, Action.REPORT_MATTER, INTAKE_LEVELS[:2])
+    households = Household.objects.restrict(user, Action.REPORT_MATTER)
+    data = request.POST if request.method == "POST" else None
+    form = StaffIntakeForm(data, request.FILES or None, places=places, households=households)
+    if request.method == "POST" and form.is_valid():
+        matter = _intake(user, form)
+        if matter is not None:
+            messages.success(
+                request,
+                _("已登记，编号%(n)s，由%(h)s办理")
+                % {"n": matter.number, "h": matter.handler_node.name},
+            )
+            return redirect("web:matter", number=matter.number)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "web/matters/new.html",
+        {"form": form, "nav": "matters"},
+        status=status,
+    )
+
+
+def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
+    """Create the matter, or put the reasons on the form and store nothing."""
+    data = form.cleaned_data
+    place = None
+    if data.get("place"):
+        place = GridNode.objects.restrict(user, Action.REPORT_MATTER).get(code=data["place"])
+    household = data.get("household")
+    try:
+        # Where routing puts it must be the user's to report (a point may fall elsewhere):
+        # checked before anything is written, photos included.
+        route = route_matter(
+            category=data["category"],
+            household_microgrid=household.microgrid if household else None,
+            lat=data.get("lat"),
+            lng=data.get("lng"),
+            place=place,
+            address=data.get("address", ""),
+        )
+        if not user_may(user, Action.REPORT_MATTER, route.place.code):
+            raise ValidationError({"place": _("该位置不在您负责的网格内，请核对坐标或选择网格")})
+        with transaction.atomic():
+            return matter_create(
+                category=data["category"],
+                description=data["description"],
+                channel=data["channel"],
+                reporter_user=user,
+                household=household,
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                address=data.get("address", ""),
+                place=place,
+                reporter_name=data.get("reporter_name", ""),
+                reporter_phone=data.get("reporter_phone", ""),
+                anonymous=data.get("anonymous", False),
+                photos=data.get("photos") or [],
+            )
+    except ValidationError as exc:
+        add_service_errors(form, exc, place_field="place")
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The detail page and its steps
+
+
+def mask_name(name: str) -> str:
+    """``陈大明`` → ``陈**``: the first character and a star for each other one."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def _user_label(user: Any) -> str:
+    return user.get_full_name() or user.username
+
+
+def available_actions(
+    user: Any, matter: Matter, *, events: list, duplicates: list, departments: list | None
+) -> list[str]:
+    """allowed_from(status) ∩ the user's permission at the level that holds the matter, minus
+    steps the service would refuse for plain reasons (nothing to approve, nobody to merge with)."""
+    names = []
+    for name in allowed_from(matter.status):
+        if not user_may(user, TRANSITIONS[name].permission, matter.handler_path):
+            continue
+        assigned_to_other = matter.assignee_id not in (None, user.pk)
+        if name == "sign" and matter.status == Status.ASSIGNED and assigned_to_other:
+            continue
+        if name in ("approve_extension", "reject_extension"):
+            if not matter.extension_days:
+                continue
+            asked = [e for e in events if e.action == "request_extension"]
+            if asked and asked[-1].actor_id == user.pk:
+                continue
+        if name == "request_extension" and matter.extension_days:
+            continue
+        if name == "escalate" and matter.handler_node.parent_id is None:
+            continue
+        if name == "merge" and not duplicates:
+            continue
+        if name == "transfer" and not departments:
+            continue
+        names.append(name)
+    return names
+
+
+def _duplicate_label(matter: Matter, meters: float | None) -> str:
+    where = _("同一户") if meters is None else _("相距%(m)s米") % {"m": meters}
+    return f"{matter.number} · {matter.get_status_display()} · {matter.description[:30]} · {where}"
+
+
+def _choices(matter: Matter, duplicates: list, *, assign: bool) -> ActionChoices:
+    choices = ActionChoices()
+    if assign:
+        candidates = assignee_candidates(matter)
+        choices.assignees = {u.pk: u for u, _row in candidates}
+        choices.assignee_labels = [
+            (u.pk, f"{_user_label(u)} · {Role(row.role).label} · {row.node.name}")
+            for u, row in candidates
+        ]
+    choices.duplicates = {m.number: m for m, _meters in duplicates}
+    choices.duplicate_labels = [(m.number, _duplicate_label(m, d)) for m, d in duplicates]
+    return choices
+
+
+def _detail(
+    request: HttpRequest,
+    matter: Matter,
+    *,
+    failed: ActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    events = list(matter.events.select_related("actor"))
+    duplicates = duplicate_candidates(matter, user=user)
+    departments = None
+    if matter.is_open and user_may(user, TRANSITIONS["transfer"].permission, matter.handler_path):
+        departments = transfer_departments(matter)
+    names = available_actions(
+        user, matter, events=events, duplicates=duplicates, departments=departments
+    )
+    assign = "assign" in names or (failed is not None and failed.action == "assign")
+    choices = _choices(matter, duplicates, assign=assign)
+    choices.departments = {d.pk: d for d in departments or []}
+    if "assign" in names and not choices.assignees:
+        names.remove("assign")
+    forms = []
+    for name in names:
+        form = (
+            failed if failed is not None and failed.action == name else action_form(name, choices)
+        )
+        forms.append((name, action_label(name), form))
+    local = timezone.localtime
+    return render(
+        request,
+        "web/matters/detail.html",
+        {
+            "matter": matter,
+            "crumbs": grid_crumbs(user, matter.grid_node),
+            "events": [(e, action_label(e.action)) for e in events],
+            "photos": list(matter.photos.all()),
+            "merged_here": list(
+                Matter.objects.restrict(user).filter(merged_into=matter).only("number", "status")
+            ),
+            "duplicates": duplicates,
+            "forms": forms,
+            "failed": failed if failed is not None and failed.action not in names else None,
+            "failed_action": failed.action if failed is not None else "",
+            "failed_label": action_label(failed.action) if failed is not None else "",
+            "reporter_name": mask_name(matter.reporter_name),
+            "reporter_phone": mask_phone(matter.reporter_phone)
+            if matter.reporter_phone_cipher
+            else "",
+            "overdue": matter.is_open and matter.deadline < timezone.now(),
+            "calendar_warning": calendar_warning(
+                start=local(matter.received_at).date(), end=local(matter.deadline).date()
+            ),
+            "tracking_url": request.build_absolute_uri(
+                reverse("public:track", args=[matter.tracking_token])
+            ),
+            "may_view_place": user_may(user, Action.VIEW, matter.grid_node.code),
+            "status_labels": dict(Status.choices),
+            "nav": "matters",
+        },
+        status=status,
+    )
+
+
+@page_view
+def matter_detail(request: HttpRequest, number: str) -> HttpResponse:
+    matter = get_scoped_or_404(MATTER_READ, request.user, number=number)
+    return _detail(request, matter)
+
+
+@page_view
+@require_POST
+def matter_act_view(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One step: the form is checked, then the service; errors go back on the page's form."""
+    user = request.user
+    matter = get_scoped_or_404(MATTER_READ, user, number=number)
+    if action not in TRANSITIONS:
+        raise Http404
+    duplicates = duplicate_candidates(matter, user=user) if action == "merge" else []
+    choices = _choices(matter, duplicates, assign=action == "assign")
+    if action == "transfer":
+        choices.departments = {d.pk: d for d in transfer_departments(matter)}
+    form = action_form(action, choices, request.POST)
+    if not form.is_valid():
+        return _detail(request, matter, failed=form, status=400)
+    try:
+        matter_act(matter=matter, user=user, action=action, **form.params())
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _detail(request, matter, failed=form, status=400)  # the service rolled back
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("无权办理此事项"))
+        return _detail(request, matter, failed=form, status=403)
+    messages.success(request, _("“%(a)s”已完成") % {"a": action_label(action)})
+    return redirect("web:matter", number=matter.number)
+
+
+@page_view
+def matter_photo(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A photo of a matter the user may see (photos are not public files)."""
+    matter = get_scoped_or_404(Matter.objects.all(), request.user, number=number)
+    photo = MatterPhoto.objects.filter(matter=matter, pk=pk).first()
+    if photo is None:
+        raise Http404
+    try:
+        stream = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(stream, content_type=photo.content_type)
