@@ -148,6 +148,16 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Imports accept big sheets; the upload is streamed to disk, never held in memory.
+# Residents' matters (docs/cases.md): the outbound channel of notifications (an SMS gateway's
+# webhook, or a class with send(payload)), the Open311 jurisdiction and contact, and the public
+# address that tracking links are built on.
+GRIDGOV_NOTIFY_WEBHOOK = os.environ.get("GRIDGOV_NOTIFY_WEBHOOK", "")
+GRIDGOV_NOTIFY_WEBHOOK_SECRET = os.environ.get("GRIDGOV_NOTIFY_WEBHOOK_SECRET", "")
+GRIDGOV_NOTIFY_CHANNEL = os.environ.get("GRIDGOV_NOTIFY_CHANNEL", "")
+GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", "")
+GRIDGOV_OPEN311_CONTACT = os.environ.get("GRIDGOV_OPEN311_CONTACT", "")
+GRIDGOV_PUBLIC_URL = os.environ.get("GRIDGOV_PUBLIC_URL", "").rstrip("/")
+
 GRIDGOV_IMPORT_MAX_BYTES = int(os.environ.get("GRIDGOV_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -117,7 +118,9 @@ def matter_create(
         address=address,
     )
     matter = Matter(
-        number="",
+        # Unique until the row id gives the real number: a shared placeholder ("") would make
+        # concurrent intakes wait on each other's unique-index entry until commit.
+        number="~" + secrets.token_hex(9),
         category=category,
         description=description,
         channel=channel,
@@ -159,6 +162,14 @@ def matter_create(
         % {"who": route.handler.name, "d": deadline_text},
         at=now,
     )
+    notify(
+        user_ids=handlers_of(route.handler, role=category.handler_role),
+        matter=matter,
+        kind=NotificationKind.ASSIGNED,
+        text=_("新事项%(n)s（%(c)s）：%(d)s")
+        % {"n": matter.number, "c": category.name, "d": description[:60]},
+    )
+    # Last: the audit chain's head row stays locked until commit, so take it as late as we can.
     audit_record(
         action="matter.create",
         instance=matter,
@@ -171,12 +182,5 @@ def matter_create(
             "routed_by": route.how,
             "deadline": matter.deadline,
         },
-    )
-    notify(
-        user_ids=handlers_of(route.handler, role=category.handler_role),
-        matter=matter,
-        kind=NotificationKind.ASSIGNED,
-        text=_("新事项%(n)s（%(c)s）：%(d)s")
-        % {"n": matter.number, "c": category.name, "d": description[:60]},
     )
     return matter

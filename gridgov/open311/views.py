@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -82,9 +81,7 @@ View = Callable[..., HttpResponse]
 
 def jurisdiction(request: HttpRequest) -> str:
     """This server's ``jurisdiction_id``: the setting, else the host the client called."""
-    configured = getattr(settings, "GRIDGOV_OPEN311_JURISDICTION", "") or os.environ.get(
-        "GRIDGOV_OPEN311_JURISDICTION", ""
-    )
+    configured = settings.GRIDGOV_OPEN311_JURISDICTION
     return configured.strip() or request.get_host()
 
 
