@@ -31,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Max, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.cases.models import (
     CLOSED_STATUSES,
@@ -45,7 +46,7 @@ from gridgov.core.models import AuditEntry
 
 from .formats import SHANGHAI
 
-WITHHELD = "此类事项涉及家庭和个人，内容不公开"
+WITHHELD = gettext_lazy("此类事项涉及家庭和个人，内容不公开")
 # The changeset when no category change is on record: the date the Open311 interface opened.
 BASE_CHANGESET = dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)
 
@@ -209,7 +210,7 @@ def _withheld(matter: Matter, *, is_open: bool, notes: bool) -> dict[str, Any]:
         "status_notes": str(Status(matter.status).label),
         "service_name": matter.category.name,
         "service_code": matter.category.code,
-        "description": WITHHELD,
+        "description": str(WITHHELD),
         "agency_responsible": agency_of(matter),
         "service_notice": service_notice(matter) if is_open else None,
         "requested_datetime": matter.received_at,
