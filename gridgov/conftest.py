@@ -59,12 +59,16 @@ def _test_actor():
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
-    """Entered calendar days are cached per process; a rolled-back test sends no signal."""
+    """Entered calendar days and the micro-grid index are cached per process; a rolled-back test
+    says nothing to either."""
     from gridgov.core import workdays
+    from gridgov.grid.locate import microgrid_index_reset
 
     workdays.clear_cache()
+    microgrid_index_reset()
     yield
     workdays.clear_cache()
+    microgrid_index_reset()
 
 
 @pytest.fixture

@@ -50,9 +50,7 @@ matters = Router(tags=["民情事项"])
 categories = Router(tags=["民情事项"])
 notifications = Router(tags=["站内消息"])
 
-MATTER_READ = Matter.objects.select_related(
-    "category", "grid_node", "handler_node", "department", "assignee", "merged_into"
-)
+MATTER_READ = Matter.objects.for_display()
 
 
 def matter_label(number: str) -> str:
@@ -85,7 +83,7 @@ def list_matters(request: HttpRequest, query: Query[MatterQuery]):
         overdue=query.overdue,
         mine=query.mine,
         q=query.q,
-    ).select_related("grid_node", "merged_into")
+    )
     return paginate(qs, query)
 
 
@@ -177,7 +175,9 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
         )
         if not user_may(user, Action.REPORT_MATTER, matter.grid_path):
             raise NotFound(_("网格%(c)s") % {"c": matter.grid_path})
-    return Status(201, detail(user, MATTER_READ.get(pk=matter.pk)))
+    # The new matter holds its category, place and level already; nothing else is set yet.
+    matter.assignee = matter.department = matter.merged_into = None
+    return Status(201, detail(user, matter))
 
 
 @matters.post(
@@ -188,12 +188,14 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     return, note, settle, decline, review, reopen, archive, escalate, transfer,
     request_extension, approve_extension, reject_extension, supervise, merge)."""
     user = auth_user(request)
-    matter = get_visible(MATTER_READ, user, what=matter_label(number), number=number)
+    # Only whether it is visible: the service reads (and locks) the row itself, with what the
+    # answer shows, so the matter is read once.
+    visible = Matter.objects.only("pk", "grid_path")
+    matter = get_visible(visible, user, what=matter_label(number), number=number)
     if action not in TRANSITIONS:
         raise NotFound(_("动作%(a)s") % {"a": action})
     params = _params(user, action, payload)
-    matter = matter_act(matter=matter, user=user, action=action, **params)
-    return detail(user, MATTER_READ.get(pk=matter.pk))
+    return detail(user, matter_act(matter=matter, user=user, action=action, **params))
 
 
 _NEEDS = {

@@ -132,6 +132,17 @@ def source_fingerprint(ip: str) -> str:
     return lookup_hash("ip:" + ip) if ip else ""
 
 
+# The relations a matter is shown with, and the heavy columns of them it never needs (a
+# micro-grid's boundary is a polygon of hundreds of points, parsed from JSON on every read).
+DISPLAY_RELATED = ("category", "grid_node", "handler_node", "department", "assignee", "merged_into")
+DISPLAY_DEFERRED = ("grid_node__boundary", "handler_node__boundary")
+
+
+class MatterQuerySet(ScopedQuerySet):
+    def for_display(self) -> MatterQuerySet:
+        return self.select_related(*DISPLAY_RELATED).defer(*DISPLAY_DEFERRED)
+
+
 class Matter(models.Model):
     """A resident's matter (民情事项): one number, one owner at a time, one answer at the end.
 
@@ -243,7 +254,7 @@ class Matter(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = MatterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("民情事项")

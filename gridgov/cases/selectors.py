@@ -35,9 +35,7 @@ IN_VILLAGE_LEVELS = (*IN_GRID_LEVELS, GridLevel.VILLAGE)  # "大事不出村"
 
 
 def matters_visible(user: Any) -> QuerySet[Matter]:
-    return Matter.objects.restrict(user, "view").select_related(
-        "category", "handler_node", "assignee", "department"
-    )
+    return Matter.objects.restrict(user, "view").for_display()
 
 
 def matters_filtered(

@@ -31,13 +31,15 @@ from .rules import EXTENSION_MAX_WORKDAYS, WARNING_LEAD_HOURS
 from .steps import add_event, audit_step, clean_text, set_level, state_of
 from .transitions import TRANSITIONS
 
+_COLUMNS = [f for f in Matter._meta.concrete_fields if not f.primary_key]
+
 
 def _locked(matter: Matter) -> Matter:
-    return (
-        Matter.objects.select_for_update(of=("self",))
-        .select_related("category", "handler_node", "department")
-        .get(pk=matter.pk)
-    )
+    """The row as it is now, locked until commit (any instance with the pk will do)."""
+    # Loaded with what the pages and the API show after a step, so nobody reads it again.
+    locked = Matter.objects.select_for_update(of=("self",)).for_display().get(pk=matter.pk)
+    locked._as_read = {f.attname: getattr(locked, f.attname) for f in _COLUMNS}
+    return locked
 
 
 def _begin(matter: Matter, action: str, user: Any, *, resident: bool = False) -> Matter:
@@ -60,8 +62,11 @@ def _begin(matter: Matter, action: str, user: Any, *, resident: bool = False) ->
 
 
 def _finish(matter: Matter, action: str, before: dict[str, Any], **event: Any) -> Matter:
+    """Write the columns the step changed (not all fifty), the timeline event and the audit."""
     matter.version += 1
-    matter.save()
+    read = matter._as_read
+    changed = [f.name for f in _COLUMNS if getattr(matter, f.attname) != read[f.attname]]
+    matter.save(update_fields=[*changed, "updated_at"])
     add_event(matter, action, before=before["status"], **event)
     audit_step(matter, action, before)
     return matter

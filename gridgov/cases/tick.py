@@ -44,6 +44,7 @@ def _warn(pk: int, now: dt.datetime) -> bool:
         m = (
             Matter.objects.select_for_update(of=("self",))
             .select_related("category", "handler_node")
+            .defer("handler_node__boundary")
             .filter(pk=pk, status__in=OPEN_STATUSES, warn_at__lte=now, deadline__gt=now)
             .exclude(warned_for=F("deadline"))
             .first()
@@ -68,6 +69,7 @@ def _escalate_overdue(pk: int, now: dt.datetime) -> str:
         m = (
             Matter.objects.select_for_update(of=("self",))
             .select_related("category", "handler_node", "department")
+            .defer("handler_node__boundary")
             .filter(pk=pk, status__in=OPEN_STATUSES, deadline__lt=now)
             .first()
         )

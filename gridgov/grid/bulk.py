@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connection
 
+from .locate import microgrid_index_reset
 from .models import CODE_LENGTH, LEVEL_BY_LENGTH, GridNode
 
 
@@ -305,4 +306,5 @@ def grid_nodes_load(
             touch={"updated_at": "excluded.updated_at"},
             params=[stamp, stamp],
         )
+    microgrid_index_reset()  # this process at once; the others within RECHECK_SECONDS
     return counts

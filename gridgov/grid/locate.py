@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,19 +97,37 @@ class MicrogridIndex:
         return Located(self.ids[i], self.codes[i], "nearest")
 
 
+# How often a process asks whether the micro-grids changed: the question scans every micro-grid
+# row (5,156 at Nanhai), too much for every routed matter; boundaries change rarely.
+RECHECK_SECONDS = 30.0
 _lock = threading.Lock()
 _cached: tuple[tuple, MicrogridIndex] | None = None
+_checked_at = 0.0
 
 
-def microgrid_index() -> MicrogridIndex:
-    """The process's index, rebuilt when the micro-grids have changed."""
-    global _cached
-    stamp = tuple(
+def _stamp() -> tuple:
+    return tuple(
         GridNode.objects.filter(level=GridLevel.MICROGRID)
         .aggregate(n=Count("id"), last=Max("updated_at"))
         .values()
     )
+
+
+def microgrid_index() -> MicrogridIndex:
+    """The process's index, rebuilt when the micro-grids have changed (asked every
+    ``RECHECK_SECONDS``; ``microgrid_index_reset`` forces it, e.g. after an edit here)."""
+    global _cached, _checked_at
     with _lock:
-        if _cached is None or _cached[0] != stamp:
-            _cached = (stamp, MicrogridIndex.from_database())
+        now = time.monotonic()
+        if _cached is None or now - _checked_at >= RECHECK_SECONDS:
+            stamp = _stamp()
+            if _cached is None or _cached[0] != stamp:
+                _cached = (stamp, MicrogridIndex.from_database())
+            _checked_at = now
         return _cached[1]
+
+
+def microgrid_index_reset() -> None:
+    global _cached
+    with _lock:
+        _cached = None

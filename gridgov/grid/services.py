@@ -13,6 +13,7 @@ from gridgov.core.identity import IdentifierError
 from gridgov.core.services import object_update
 
 from .codes import validate_node_code
+from .locate import microgrid_index_reset
 from .models import CHILD_LEVEL, GridLevel, GridNode
 
 BOUNDARY_TYPES = {"Polygon", "MultiPolygon"}
@@ -92,6 +93,7 @@ def grid_node_create(
     node.full_clean()
     node.save()
     audit_record(action="create", instance=node, after=snapshot(node))
+    microgrid_index_reset()
     return node
 
 
@@ -104,4 +106,6 @@ def grid_node_update(*, node: GridNode, data: dict[str, Any]) -> GridNode:
     if "boundary" in data:
         validate_boundary(data["boundary"])
     validate_point(data.get("lat", node.lat), data.get("lng", node.lng))
-    return object_update(instance=node, data=data)
+    node = object_update(instance=node, data=data)
+    microgrid_index_reset()
+    return node

@@ -40,16 +40,7 @@ from ..forms_actions import ActionChoices, ActionForm, action_form
 from ..forms_cases import MatterFilterForm, StaffIntakeForm, add_service_errors
 from .common import grid_crumbs, may_anywhere, page_view, paginate, scoped_node
 
-MATTER_READ = Matter.objects.select_related(
-    "category",
-    "grid_node",
-    "handler_node",
-    "department",
-    "assignee",
-    "merged_into",
-    "household",
-    "reporter_user",
-)
+MATTER_READ = Matter.objects.for_display().select_related("household", "reporter_user")
 # The select of places on the list and measures pages: down to villages (a worker's own
 # micro-grid is one of their roots); a county has a few hundred villages.
 FILTER_LEVELS = (GridLevel.COUNTY, GridLevel.TOWN, GridLevel.VILLAGE)
