@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "gridgov.core.middleware.NulRefusedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -108,6 +109,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # of concurrent writers (two ``gridgov tick`` at once) would meet errors that a real
         # deployment's WAL file with busy_timeout never shows.
         DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare a statement it has run five times on a
+    # connection, so PostgreSQL stops planning the same joins on every request (the matter
+    # reads' planning cost more than their execution: bench/load.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = os.environ.get(
+        "GRIDGOV_DB_SERVER_SIDE_BINDING", "1"
+    ) not in ("0", "false", "")
 if os.environ.get("GRIDGOV_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["GRIDGOV_TEST_DB_NAME"]}
 

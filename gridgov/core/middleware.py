@@ -93,3 +93,37 @@ def _origin(url: str) -> str:
         return ""
     host = parts.netloc if "{s}" not in url else "*." + parts.netloc
     return f"{parts.scheme}://{host}"
+
+
+class NulRefusedMiddleware:
+    """Refuse a NUL character in the query string or a form field with a 400 that says so.
+
+    No text of ours may hold one, PostgreSQL text cannot store it (it would be a 500 deep in a
+    query), and SQLite would keep it silently. JSON bodies are checked by their schemas.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
+            return _nul_refused()
+        content_type = request.META.get("CONTENT_TYPE", "")
+        form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+        if request.method == "POST" and form and _has_nul(request.POST):
+            return _nul_refused()
+        return self.get_response(request)
+
+
+def _has_nul(data) -> bool:
+    return any("\x00" in value for values in data.lists() for value in values[1]) or any(
+        "\x00" in key for key in data
+    )
+
+
+def _nul_refused() -> HttpResponse:
+    return HttpResponse(
+        translation.gettext("请求中含有空字符（NUL），无法处理"),
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )

@@ -142,8 +142,10 @@ class MatterPage(Schema):
 
 
 class MatterQuery(UnderQuery):
-    status: str = Field("", max_length=16, description="状态代码，或 open 表示未办结")
-    category: str = Field("", max_length=32, description="类别代码")
+    status: str = Field(
+        "", max_length=16, pattern=r"^[a-z_]*$", description="状态代码，或 open 表示未办结"
+    )
+    category: str = Field("", max_length=32, pattern=r"^[-a-zA-Z0-9_]*$", description="类别代码")
     overdue: bool = Field(False, description="只列出已逾期未办结的")
     mine: bool = Field(False, description="只列出分派给我的")
 
@@ -152,7 +154,7 @@ class MatterCreate(WriteSchema):
     category: str = Field(..., max_length=32, description="类别代码")
     description: str = Field(..., max_length=4000)
     channel: str = Field("staff", pattern=r"^(staff|visit|api)$", description="staff、visit 或 api")
-    household: str | None = Field(None, max_length=32, description="户编号")
+    household: str | None = Field(None, max_length=32, pattern=r"^[^\x00]+$", description="户编号")
     place: str | None = Field(None, max_length=18, pattern=r"^\d+$", description="网格代码")
     lat: float | None = None
     lng: float | None = None
@@ -165,7 +167,9 @@ class MatterCreate(WriteSchema):
 class ActionIn(WriteSchema):
     """Parameters of an action; each action reads the ones it needs (see the transition table)."""
 
-    assignee: str | None = Field(None, description="分派：承办人用户名")
+    assignee: str | None = Field(
+        None, max_length=150, pattern=r"^[^\x00]+$", description="分派：承办人用户名"
+    )
     reason: str | None = Field(
         None, max_length=1000, description="退回、上报、转办、延期、重办的理由"
     )
@@ -176,7 +180,7 @@ class ActionIn(WriteSchema):
     comment: str | None = Field(None, max_length=500)
     department: int | None = Field(None, description="转办部门编号")
     workdays: int | None = Field(None, ge=1, le=60, description="延期工作日数")
-    into: str | None = Field(None, max_length=20, description="合并到的事项编号")
+    into: str | None = Field(None, max_length=20, pattern=r"^\d+$", description="合并到的事项编号")
 
 
 class NotificationOut(Schema):

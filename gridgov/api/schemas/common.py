@@ -65,7 +65,8 @@ class UnderQuery(PageQuery):
         pattern=r"^\d*$",
         description="网格代码：只列出该网格及其下级网格中的（子树）",
     )
-    q: str = Field("", max_length=100, description="搜索词")
+    # No NUL: PostgreSQL text cannot hold it, and no one searches for it.
+    q: str = Field("", max_length=100, pattern=r"^[^\x00]*$", description="搜索词")
 
 
 class WriteSchema(Schema):
