@@ -104,6 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Writers queue on a file lock rather than SQLite's sleep-and-retry (gridgov/core/sqlite).
+    DATABASES["default"]["ENGINE"] = "gridgov.core.sqlite"
     if TESTING:
         # A file, not SQLite's shared in-memory database: that one locks whole tables, so tests
         # of concurrent writers (two ``gridgov tick`` at once) would meet errors that a real
