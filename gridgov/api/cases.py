@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -158,23 +157,26 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
             what=_("网格%(c)s") % {"c": payload.place},
             code=payload.place,
         )
-    with transaction.atomic():
-        matter = matter_create(
-            category=category,
-            description=payload.description,
-            channel=payload.channel,
-            reporter_user=user,
-            household=household,
-            lat=payload.lat,
-            lng=payload.lng,
-            address=payload.address,
-            place=place,
-            reporter_name=payload.reporter_name,
-            reporter_phone=payload.reporter_phone,
-            anonymous=payload.anonymous,
-        )
-        if not user_may(user, Action.REPORT_MATTER, matter.grid_path):
-            raise NotFound(_("网格%(c)s") % {"c": matter.grid_path})
+
+    def in_scope(node: GridNode) -> None:
+        if not user_may(user, Action.REPORT_MATTER, node.code):
+            raise NotFound(_("网格%(c)s") % {"c": node.code})
+
+    matter = matter_create(
+        category=category,
+        description=payload.description,
+        channel=payload.channel,
+        reporter_user=user,
+        household=household,
+        lat=payload.lat,
+        lng=payload.lng,
+        address=payload.address,
+        place=place,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        anonymous=payload.anonymous,
+        place_check=in_scope,
+    )
     # The new matter holds its category, place and level already; nothing else is set yet.
     matter.assignee = matter.department = matter.merged_into = None
     return Status(201, detail(user, matter))

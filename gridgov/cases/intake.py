@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ from gridgov.grid.models import GridNode
 
 from .models import Category, Matter, MatterPhoto, NotificationKind, source_fingerprint
 from .notify import handlers_of, notify
-from .routing import route_matter
+from .routing import Route, route_matter
 from .rules import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
 from .steps import add_event, clean_text, set_level
 
@@ -75,7 +75,6 @@ def _photos_checked(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, 
     return [(p, photo_type(p)) for p in photos]
 
 
-@transaction.atomic
 def matter_create(
     *,
     category: Category,
@@ -94,6 +93,7 @@ def matter_create(
     media_urls: Sequence[str] = (),
     photos: Sequence[UploadedFile] = (),
     source_ip: str = "",
+    place_check: Callable[[GridNode], None] | None = None,
     now: dt.datetime | None = None,
 ) -> Matter:
     """受理: number the matter, route it, start its clock, tell its handlers."""
@@ -117,6 +117,8 @@ def matter_create(
         place=place,
         address=address,
     )
+    if place_check is not None:
+        place_check(route.place)  # e.g. the caller's scope: raises before anything is written
     matter = Matter(
         # Unique until the row id gives the real number: a shared placeholder ("") would make
         # concurrent intakes wait on each other's unique-index entry until commit.
@@ -141,14 +143,28 @@ def matter_create(
         source_hash=source_fingerprint(source_ip),
     )
     set_level(matter, route.handler, now=now)
+    handlers = handlers_of(route.handler, role=category.handler_role)
+    photo_rows = []
+    for upload, content_type in checked_photos:
+        upload.seek(0)
+        photo_rows.append((upload, content_type, hashlib.sha256(upload.read()).hexdigest()))
+        upload.seek(0)
+    # Everything above reads or checks; only the writes below hold the database's write lock
+    # (SQLite lets one writer in at a time).
+    with transaction.atomic():
+        _store(matter, photo_rows, handlers, reporter_user=reporter_user, route=route)
+    return matter
+
+
+def _store(
+    matter: Matter, photo_rows: list, handlers: list[int], *, reporter_user: Any, route: Route
+) -> None:
+    now, category = matter.received_at, matter.category
     matter.save()
     # The number carries the day and the row id: unique without a counter table to lock.
     matter.number = f"{timezone.localtime(now):%Y%m%d}{matter.pk:06d}"
     Matter.objects.filter(pk=matter.pk).update(number=matter.number)
-    for upload, content_type in checked_photos:
-        upload.seek(0)
-        digest = hashlib.sha256(upload.read()).hexdigest()
-        upload.seek(0)
+    for upload, content_type, digest in photo_rows:
         MatterPhoto.objects.create(
             matter=matter, file=upload, content_type=content_type, size=upload.size, sha256=digest
         )
@@ -163,11 +179,11 @@ def matter_create(
         at=now,
     )
     notify(
-        user_ids=handlers_of(route.handler, role=category.handler_role),
+        user_ids=handlers,
         matter=matter,
         kind=NotificationKind.ASSIGNED,
         text=_("新事项%(n)s（%(c)s）：%(d)s")
-        % {"n": matter.number, "c": category.name, "d": description[:60]},
+        % {"n": matter.number, "c": category.name, "d": matter.description[:60]},
     )
     # Last: the audit chain's head row stays locked until commit, so take it as late as we can.
     audit_record(
@@ -176,11 +192,10 @@ def matter_create(
         after={
             "number": matter.number,
             "category": category.code,
-            "channel": channel,
+            "channel": matter.channel,
             "grid_path": matter.grid_path,
             "handler_path": matter.handler_path,
             "routed_by": route.how,
             "deadline": matter.deadline,
         },
     )
-    return matter

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +20,6 @@ from gridgov.accounts.roles import Action, Role
 from gridgov.accounts.scope import user_may
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Matter, MatterPhoto, Status
-from gridgov.cases.routing import route_matter
 from gridgov.cases.selectors import (
     assignee_candidates,
     duplicate_candidates,
@@ -134,35 +132,30 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
     if data.get("place"):
         place = GridNode.objects.restrict(user, Action.REPORT_MATTER).get(code=data["place"])
     household = data.get("household")
-    try:
+
+    def in_scope(node: GridNode) -> None:
         # Where routing puts it must be the user's to report (a point may fall elsewhere):
         # checked before anything is written, photos included.
-        route = route_matter(
+        if not user_may(user, Action.REPORT_MATTER, node.code):
+            raise ValidationError({"place": _("该位置不在您负责的网格内，请核对坐标或选择网格")})
+
+    try:
+        return matter_create(
             category=data["category"],
-            household_microgrid=household.microgrid if household else None,
+            description=data["description"],
+            channel=data["channel"],
+            reporter_user=user,
+            household=household,
             lat=data.get("lat"),
             lng=data.get("lng"),
-            place=place,
             address=data.get("address", ""),
+            place=place,
+            reporter_name=data.get("reporter_name", ""),
+            reporter_phone=data.get("reporter_phone", ""),
+            anonymous=data.get("anonymous", False),
+            photos=data.get("photos") or [],
+            place_check=in_scope,
         )
-        if not user_may(user, Action.REPORT_MATTER, route.place.code):
-            raise ValidationError({"place": _("该位置不在您负责的网格内，请核对坐标或选择网格")})
-        with transaction.atomic():
-            return matter_create(
-                category=data["category"],
-                description=data["description"],
-                channel=data["channel"],
-                reporter_user=user,
-                household=household,
-                lat=data.get("lat"),
-                lng=data.get("lng"),
-                address=data.get("address", ""),
-                place=place,
-                reporter_name=data.get("reporter_name", ""),
-                reporter_phone=data.get("reporter_phone", ""),
-                anonymous=data.get("anonymous", False),
-                photos=data.get("photos") or [],
-            )
     except ValidationError as exc:
         add_service_errors(form, exc, place_field="place")
         return None

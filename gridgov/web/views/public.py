@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,7 +73,7 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with _actor(request), transaction.atomic():
+            with _actor(request):
                 matter = matter_create(
                     category=data["category"],
                     description=data["description"],
