@@ -10,10 +10,16 @@ For each engine, in one run and on the same machine:
      beside a dry run of the whole file;
   5. tree and list pages: p50 and p95;
   6. what scoping costs: list and count reads as a village cadre, a town cadre and a county
-     administrator, beside the same reads in hand-written SQL (bench/scope.py).
+     administrator, beside the same reads in hand-written SQL (bench/scope.py);
+then, after the import stages of both engines:
+  7. API load: 32 clients creating and updating matters against gunicorn for 60 s, beside
+     ``GET /api/v1/me`` in the same run, every acknowledged matter checked (bench/load.py);
+  8. routing: point → micro-grid lookups per second on the nanhai boundaries (bench/routing.py).
 
     make bench                              # nanhai scale (≈4 million rows), both engines
     make bench BENCH_ARGS="--scale county"  # smaller
+    python -m bench.run --only load,routing # only the API load and the routing benchmarks
+    python -m bench.run --only load --load-seconds 10 --engines sqlite   # a quick load run
 Figures go to stdout and bench/results/.
 """
 
@@ -216,6 +222,16 @@ def report(results: list[dict], scale: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_module(module: str, *args: str) -> None:
+    """A benchmark that prints its own progress and report and writes its own result files."""
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: python -m {module} {' '.join(args)}")
+
+
+STAGES = ["import", "load", "routing"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -225,7 +241,35 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument(
+        "--only",
+        default=",".join(STAGES),
+        help="comma-separated stages to run: import (stages 1–6), load (7), routing (8)",
+    )
+    parser.add_argument("--load-clients", type=int, default=32)
+    parser.add_argument("--load-seconds", type=float, default=60.0)
     args = parser.parse_args()
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(only) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stage(s) {', '.join(sorted(unknown))}: choose from {STAGES}")
+    if "import" in only:
+        bench_import(args)
+    if "load" in only:
+        run_module(
+            "bench.load",
+            "--engines",
+            args.engines,
+            "--clients",
+            str(args.load_clients),
+            "--seconds",
+            str(args.load_seconds),
+        )
+    if "routing" in only:
+        run_module("bench.routing", "--seed", str(args.seed))
+
+
+def bench_import(args: argparse.Namespace) -> None:
     csv_dir = csv_files(args.scale, args.seed)
     results = []
     for engine in args.engines.split(","):

@@ -1,0 +1,854 @@
+"""API load: concurrent clients creating and updating matters against gunicorn, per engine.
+
+    python -m bench.load                                  # 32 clients × 60 s, SQLite and PostgreSQL
+    python -m bench.load --seconds 10 --engines sqlite    # a quick run
+
+For each engine, in one run and on the same machine:
+  1. a fresh database (SQLite under var/bench/, or a PostgreSQL database created here and
+     dropped at the end), migrated, with the ``village`` demo loaded (its micro-grids have
+     boundaries), a county administrator made by ``gridgov firstadmin`` and an API token by
+     ``gridgov token create``, all as subprocesses with the server's environment;
+  2. gunicorn (gthread workers, no access log, GRIDGOV_DEBUG off) on a free port of 127.0.0.1;
+  3. the baseline: ``--clients`` clients × ``--seconds`` on ``GET /api/v1/me`` with the token;
+  4. the writes: the same clients each loop create (POST /api/v1/matters/ with a point inside a
+     micro-grid), sign, then note or settle (one create and two updates a cycle);
+  5. every matter acknowledged (201 with a number) is looked up in the database: it must be
+     there, with the status and version its last acknowledged update gave it; and the audit
+     chain must verify (``gridgov audit verify``).
+
+The server: gunicorn's gthread workers, 4 processes × 2 threads (``--workers``, ``--threads``).
+Python holds one core per process (the GIL), so two cores need at least two processes, and more
+than two so that both cores stay busy while some workers wait on a lock (a keep-alive
+connection also stays with the worker that accepted it, and the split is uneven). Every write
+queues on one lock (SQLite's write lock; on PostgreSQL the audit chain's head row), and the
+thread holding it competes with its siblings for its process's GIL at every round trip: fewer
+threads per process hold it shorter. Measured on this machine (15 s, 32 clients, writes req/s
+SQLite / PostgreSQL): 2 × 4: 103 / 73; 4 × 2: 135 / 73 (PostgreSQL p99 657 ms); 4 × 4: 122 / 69
+(p99 978 ms); 8 × 1: 125 / 64; 8 × 2: 123 / 70, eight processes costing 10–20 % of the
+baseline's rate in switching. 8 requests are in flight; the other connections wait idle in the
+workers' pollers.
+
+The clients are coroutines of this one process, each with its own keep-alive HTTP/1.1
+connection over asyncio streams (no client library: threads would spend the CPU the server
+needs). A warm-up of ``--warmup`` seconds, the clients arriving 10 ms apart, precedes each
+measured phase on the same connections. Requests/s count 2xx answers over the phase's wall time;
+p50 and p99 are over all answers; errors are non-2xx answers and connection failures, by kind.
+CPU seconds of the client (this process), of gunicorn, of the bench database's PostgreSQL
+backends and of everything else on the machine are read from /proc, so that a bottleneck can be
+named (and a busy neighbour seen); on PostgreSQL, the backends' wait events are sampled from
+pg_stat_activity during the writes.
+Targets: 0 errors, 0 missing, writes at least half the baseline's rate.
+Figures go to stdout and bench/results/load-<date>.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.pages import percentile
+from bench.run import PG_ADMIN, RESULTS, ROOT, VAR, fresh_database, pg_available
+
+ADMIN = "bench-load-admin"
+ENV = {
+    "GRIDGOV_DEBUG": "0",
+    "GRIDGOV_ALLOWED_HOSTS": "127.0.0.1",
+    # The same key for every command and the server: the data key is derived from it.
+    "GRIDGOV_SECRET_KEY": "bench-load-not-a-production-secret-key-0123456789",
+    "GRIDGOV_LOG_LEVEL": "WARNING",
+}
+CATEGORIES = ["safety", "environment", "dispute", "livelihood", "public_order"]
+TIMEOUT_S = 30.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --- setting up -----------------------------------------------------------------------------
+
+
+def cli(*args: str, env: dict, stdin: str | None = None) -> str:
+    """A gridgov command in its own process with the server's environment."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "gridgov", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise SystemExit(f"failed: gridgov {' '.join(args)}")
+    return proc.stdout
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def connect(url: str):
+    """A DB-API connection to the bench database, for reading points and checking matters."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        return sqlite3.connect(url.split("sqlite:///", 1)[1])
+    import psycopg
+
+    return psycopg.connect(url)
+
+
+def microgrid_points(url: str, per_grid: int, seed: int) -> list[tuple[float, float]]:
+    """(lat, lng) points inside the micro-grids' boundaries: each one's representative point
+    and ``per_grid`` random points within it."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
+    con = connect(url)
+    try:
+        rows = con.execute(
+            "SELECT boundary FROM grid_gridnode WHERE level = 'microgrid' AND boundary IS NOT NULL"
+        ).fetchall()
+    finally:
+        con.close()
+    rng = np.random.default_rng(seed)
+    points = []
+    for (boundary,) in rows:
+        geom = shape(json.loads(boundary) if isinstance(boundary, str) else boundary)
+        p = geom.representative_point()
+        points.append((round(p.y, 6), round(p.x, 6)))
+        minx, miny, maxx, maxy = geom.bounds
+        xs, ys = rng.uniform(minx, maxx, 50 * per_grid), rng.uniform(miny, maxy, 50 * per_grid)
+        inside = shapely.contains_xy(geom, xs, ys)
+        points += [(round(y, 6), round(x, 6)) for x, y in zip(xs[inside], ys[inside], strict=True)][
+            :per_grid
+        ]
+    if not points:
+        raise SystemExit("the demo has no micro-grid boundaries: nothing to route points to")
+    return points
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    log: Path
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        out = [self.proc.pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    stat = (entry / "stat").read_text()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                        out.append(int(entry.name))
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+
+def start_server(env: dict, workers: int, threads: int, log: Path) -> Server:
+    port = free_port()
+    args = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "gridgov.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "5",
+        "--worker-tmp-dir",
+        "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp",
+        "--log-level",
+        "warning",
+    ]
+    with log.open("w") as f:
+        # Its own session: stop() ends the master and its workers by the group's id.
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Server(proc, port, log)
+
+
+def wait_ready(server: Server, token: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({server.proc.returncode}):\n{tail(server.log)}")
+        try:
+            status, _ = asyncio.run(one_request(server.port, token, "GET", "/api/v1/me"))
+            if status == 200:
+                return
+        except (OSError, EOFError, ValueError):  # not listening yet, or closed while booting
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer within {timeout:.0f} s:\n{tail(server.log)}")
+
+
+def tail(path: Path, n: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+# --- the HTTP/1.1 client --------------------------------------------------------------------
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; one request at a time."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.head = (
+            f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            "Accept: application/json\r\nUser-Agent: gridgov-bench\r\n"
+        ).encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        sock = self.writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        if self.writer is None:
+            await self.open()
+        assert self.reader is not None and self.writer is not None
+        parts = [f"{method} {path} HTTP/1.1\r\n".encode(), self.head]
+        if body is not None:
+            parts.append(
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n".encode()
+            )
+        parts.append(b"\r\n")
+        if body is not None:
+            parts.append(body)
+        self.writer.write(b"".join(parts))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            data = await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                chunk = await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                chunks.append(chunk[:-2])
+            data = b"".join(chunks)
+        else:
+            data = await self.reader.read()
+            headers["connection"] = "close"
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, data
+
+
+async def one_request(port: int, token: str, method: str, path: str) -> tuple[int, bytes]:
+    conn = Connection(port, token)
+    try:
+        return await asyncio.wait_for(conn.request(method, path), 5)
+    finally:
+        conn.close()
+
+
+# --- the workloads --------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    """What one phase's clients saw."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # op → ms
+    ok: Counter = field(default_factory=Counter)  # op → 2xx answers
+    errors: Counter = field(default_factory=Counter)  # kind → count
+    samples: dict[str, str] = field(default_factory=dict)  # kind → first body seen
+    per_second: Counter = field(default_factory=Counter)  # second → 2xx answers
+    # number → (status, version) its last acknowledged request gave it; and, when a later
+    # request's outcome is unknown (no answer), the state it would have given.
+    acked: dict[str, tuple[str, int]] = field(default_factory=dict)
+    maybe: dict[str, tuple[str, int]] = field(default_factory=dict)
+    started: float = 0.0
+    seconds: float = 0.0
+
+    def record(self, op: str, ms: float, status: int | None, kind: str = "", body=b"") -> None:
+        self.latencies.setdefault(op, []).append(ms)
+        if status is not None and 200 <= status < 300:
+            self.ok[op] += 1
+            self.per_second[int(time.perf_counter() - self.started)] += 1
+            return
+        kind = kind or f"HTTP {status}"
+        self.errors[f"{op}: {kind}"] += 1
+        self.samples.setdefault(kind, body[:300].decode("utf-8", "replace"))
+
+
+async def call(
+    conn: Connection, phase: Phase, op: str, method: str, path: str, body: bytes | None = None
+) -> tuple[int | None, bytes]:
+    t0 = time.perf_counter()
+    try:
+        status, data = await asyncio.wait_for(conn.request(method, path, body), TIMEOUT_S)
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+        conn.close()
+        phase.record(op, (time.perf_counter() - t0) * 1000, None, type(exc).__name__)
+        return None, b""
+    except TimeoutError:
+        conn.close()
+        phase.record(op, (time.perf_counter() - t0) * 1000, None, "timeout")
+        return None, b""
+    phase.record(op, (time.perf_counter() - t0) * 1000, status, body=data)
+    return status, data
+
+
+def dumps(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+async def baseline_client(conn: Connection, phase: Phase, deadline: float, _i: int, _pts) -> None:
+    while time.perf_counter() < deadline:
+        await call(conn, phase, "me", "GET", "/api/v1/me")
+
+
+async def writes_client(conn: Connection, phase: Phase, deadline: float, i: int, points) -> None:
+    """Create, sign, then note or settle, in a loop; state of each acknowledged matter kept."""
+    rng = random.Random(i)
+    cycle = 0
+    while time.perf_counter() < deadline:
+        cycle += 1
+        lat, lng = rng.choice(points)
+        payload = {
+            "category": rng.choice(CATEGORIES),
+            "description": f"压测第{i}号客户端第{cycle}件：路灯不亮，请尽快处理。",
+            "lat": lat,
+            "lng": lng,
+        }
+        status, data = await call(conn, phase, "create", "POST", "/api/v1/matters/", dumps(payload))
+        if status != 201:
+            continue
+        number = json.loads(data)["number"]
+        phase.acked[number] = ("received", 0)
+        steps = [("sign", {}, "in_progress")]
+        steps.append(
+            ("settle", {"answer": "已修复，群众满意。"}, "settled")
+            if cycle % 2
+            else ("note", {"public_note": "已到现场查看，正在联系供电所。"}, "in_progress")
+        )
+        for version, (action, body, after) in enumerate(steps, start=1):
+            if time.perf_counter() >= deadline:
+                break
+            path = f"/api/v1/matters/{number}/actions/{action}"
+            status, _ = await call(conn, phase, action, "POST", path, dumps(body))
+            if status == 200:
+                phase.acked[number] = (after, version)
+                continue
+            if status is None:  # no answer: it may or may not have been stored
+                phase.maybe[number] = (after, version)
+            break
+
+
+async def run_clients(conns: list[Connection], workload, seconds: float, points, ramp: float = 0.0):
+    """Every client runs ``workload`` on its connection until ``seconds`` have passed; with
+    ``ramp``, client i starts i × ramp seconds after the first, opening its connection then."""
+    phase = Phase()
+    phase.started = time.perf_counter()
+    deadline = phase.started + seconds
+
+    async def client(i: int, conn: Connection) -> None:
+        if ramp:
+            await asyncio.sleep(i * ramp)
+        if conn.writer is None:
+            await conn.open()
+        await workload(conn, phase, deadline, i, points)
+
+    try:
+        await asyncio.gather(*(client(i, c) for i, c in enumerate(conns)))
+    finally:
+        phase.seconds = time.perf_counter() - phase.started
+    return phase
+
+
+# --- CPU accounting -------------------------------------------------------------------------
+
+
+def proc_cpu(pids: list[int]) -> dict[int, float]:
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
+def postgres_pids(database: str) -> list[int]:
+    """The backends serving ``database`` (their command line names it); PostgreSQL's shared
+    processes (WAL writer, checkpointer) and other databases' backends are left out."""
+    out = []
+    if not database:
+        return out
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                words = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+                if database in words:
+                    out.append(int(entry.name))
+    return out
+
+
+def machine_busy() -> tuple[float, float]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / CLK_TCK, sum(fields) / CLK_TCK
+
+
+class CpuMeter:
+    """CPU seconds used by this process (the client), gunicorn and PostgreSQL over a phase.
+
+    Processes are read four times a second and each one's last reading kept: a PostgreSQL
+    backend that ends during the phase (Django closes its connection after
+    GRIDGOV_DB_CONN_MAX_AGE seconds) keeps what it used."""
+
+    def __init__(self, server: Server, database: str) -> None:
+        self.server = server
+        self.database = database
+        self.client = time.process_time()
+        self.first = {"gunicorn": self._gunicorn(), "postgres": self._postgres()}
+        self.last = {k: dict(v) for k, v in self.first.items()}
+        self.busy, self.total = machine_busy()
+        self.wall = time.perf_counter()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _gunicorn(self) -> dict[int, float]:
+        return proc_cpu(self.server.pids())
+
+    def _postgres(self) -> dict[int, float]:
+        return proc_cpu(postgres_pids(self.database))
+
+    def _poll(self) -> None:
+        self.last["gunicorn"].update(self._gunicorn())
+        self.last["postgres"].update(self._postgres())
+
+    def _run(self) -> None:
+        while not self.done.wait(0.25):
+            self._poll()
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.thread.join(timeout=5)
+        self._poll()
+        busy, total = machine_busy()
+        wall = time.perf_counter() - self.wall
+        out = {"client_s": time.process_time() - self.client}
+        for group in ("gunicorn", "postgres"):
+            before = self.first[group]
+            out[f"{group}_s"] = sum(v - before.get(pid, 0.0) for pid, v in self.last[group].items())
+        # Whatever else ran on the machine meanwhile (another job's tests, say).
+        out["other_s"] = max(0.0, busy - self.busy - sum(out.values()))
+        out["machine_busy_pct"] = 100 * (busy - self.busy) / max(total - self.total, 1e-9)
+        return {
+            **{k: round(v, 1) for k, v in out.items()},
+            **{k.replace("_s", "_cores"): round(out[k] / wall, 2) for k in out if k.endswith("_s")},
+        }
+
+
+class WaitSampler:
+    """What PostgreSQL's backends of the bench database are doing, ten times a second:
+    (wait event, statement) of every active one, from pg_stat_activity. Shows where writes
+    queue: a row lock (``Lock:tuple``, ``Lock:transactionid``) or the WAL flush at commit."""
+
+    STATEMENT = re.compile(
+        r"^\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|COMMIT|BEGIN|SAVEPOINT|RELEASE)"
+        r'(?:.*?\bFROM\s+)?\s*"?(\w*)"?',
+        re.IGNORECASE | re.DOTALL,
+    )
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.samples = 0
+        self.active = 0
+        self.seen: Counter = Counter()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        if database:
+            self.thread.start()
+
+    def _label(self, wait: str, query: str) -> str:
+        m = self.STATEMENT.match(query)
+        stmt = f"{m.group(1).upper()} {m.group(2)}".strip() if m else query[:30]
+        if stmt.startswith("SELECT") and "FOR UPDATE" in query.upper():
+            stmt += " FOR UPDATE"
+        return f"{wait} · {stmt}"
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+            while not self.done.wait(0.1):
+                rows = con.execute(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), query "
+                    "FROM pg_stat_activity WHERE datname = %s AND state = 'active'",
+                    [self.database],
+                ).fetchall()
+                self.samples += 1
+                self.active += len(rows)
+                self.seen.update(self._label(w, q) for w, q in rows)
+
+    def stop(self) -> dict:
+        if not self.database:
+            return {}
+        self.done.set()
+        self.thread.join(timeout=5)
+        n = max(self.samples, 1)
+        return {
+            "samples": self.samples,
+            "mean_active_backends": round(self.active / n, 2),
+            "top": {k: round(v / n, 2) for k, v in self.seen.most_common(8)},
+        }
+
+
+def connections_by_worker(port: int) -> list[int]:
+    """How the clients' keep-alive connections are spread over the workers (from ``ss``)."""
+    try:
+        out = subprocess.run(
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    pids = Counter()
+    for line in out.splitlines():
+        if "pid=" in line:
+            pids[line.split("pid=", 1)[1].split(",", 1)[0]] += 1
+    return sorted(pids.values(), reverse=True)
+
+
+# --- one engine -----------------------------------------------------------------------------
+
+
+def summarize(phase: Phase) -> dict:
+    every = [ms for values in phase.latencies.values() for ms in values]
+    ok = sum(phase.ok.values())
+    rates = [phase.per_second.get(s, 0) for s in range(int(phase.seconds))]
+    return {
+        "seconds": round(phase.seconds, 2),
+        "requests": len(every),
+        "ok": ok,
+        "rps": round(ok / phase.seconds, 1) if phase.seconds else 0.0,
+        "p50_ms": round(percentile(every, 0.50), 1) if every else None,
+        "p99_ms": round(percentile(every, 0.99), 1) if every else None,
+        "max_ms": round(max(every), 1) if every else None,
+        "errors": sum(phase.errors.values()),
+        "errors_by_kind": dict(phase.errors),
+        "error_samples": phase.samples,
+        "per_second_min": min(rates) if rates else None,
+        "per_second_max": max(rates) if rates else None,
+        "ops": {
+            op: {
+                "ok": phase.ok[op],
+                "p50_ms": round(percentile(v, 0.50), 1),
+                "p99_ms": round(percentile(v, 0.99), 1),
+            }
+            for op, v in phase.latencies.items()
+        },
+    }
+
+
+async def measured(
+    server: Server, database: str, token: str, workload, args, points
+) -> tuple[Phase, dict]:
+    """A warm-up, then the measured phase on the same connections, with the CPU it took and
+    the connections' spread over the workers.
+
+    The warm-up brings the clients in one by one, 10 ms apart, while the earlier ones are
+    already working, as clients arrive in life: a connection stays with the worker that
+    accepted it, and a burst of 32 connects lands mostly on one worker (31 of 32 seen), which
+    would measure one worker instead of the server."""
+    conns = [Connection(server.port, token) for _ in range(args.clients)]
+    try:
+        warm = await run_clients(conns, workload, args.warmup, points, ramp=0.01)
+        meter = CpuMeter(server, database)
+        waits = WaitSampler(database)
+        task = asyncio.create_task(run_clients(conns, workload, args.seconds, points))
+        await asyncio.sleep(min(2.0, args.seconds / 2))
+        spread = await asyncio.to_thread(connections_by_worker, server.port)
+        phase = await task
+        stats = summarize(phase)
+        stats["cpu"] = meter.stop()
+        stats["pg_waits"] = waits.stop()
+    finally:
+        for c in conns:
+            c.close()
+    # CPU per answered request, server side (gunicorn and the database's backends): what
+    # bounds the rate when the cores are the limit.
+    server_s = stats["cpu"]["gunicorn_s"] + stats["cpu"]["postgres_s"]
+    stats["server_cpu_ms_per_request"] = round(1000 * server_s / max(stats["requests"], 1), 2)
+    stats["connections_per_worker"] = spread
+    # Matters acknowledged in the warm-up are checked too.
+    phase.acked = {**warm.acked, **phase.acked}
+    phase.maybe = {**warm.maybe, **phase.maybe}
+    stats["warmup"] = {"ok": sum(warm.ok.values()), "errors": sum(warm.errors.values())}
+    return phase, stats
+
+
+def verify(url: str, phase: Phase) -> dict:
+    """Every acknowledged matter in the database, with the state its last acknowledged update
+    gave it (or, after a request that got no answer, the state that request would give)."""
+    con = connect(url)
+    try:
+        rows = con.execute(
+            "SELECT m.number, m.status, m.version, "
+            "(SELECT COUNT(*) FROM cases_matterevent e WHERE e.matter_id = m.id) "
+            "FROM cases_matter m"
+        ).fetchall()
+    finally:
+        con.close()
+    stored = {number: (status, version, events) for number, status, version, events in rows}
+    missing, wrong, examples = 0, 0, []
+    for number, expected in phase.acked.items():
+        got = stored.get(number)
+        if got is None:
+            missing += 1
+            examples.append(f"{number}: missing")
+            continue
+        accepted = {expected, phase.maybe.get(number, expected)}
+        if (got[0], got[1]) not in accepted or got[2] != got[1] + 1:
+            wrong += 1
+            examples.append(f"{number}: expected {sorted(accepted)}, stored {got}")
+    return {
+        "acknowledged": len(phase.acked),
+        "verified": len(phase.acked) - missing - wrong,
+        "missing": missing,
+        "wrong_state": wrong,
+        "unanswered_updates": len(phase.maybe),
+        "stored_matters": len(stored),
+        "examples": examples[:10],
+    }
+
+
+def bench_engine(engine: str, args) -> dict:
+    print(f"== {engine} ==", flush=True)
+    var = VAR / f"load-{engine}"
+    var.mkdir(parents=True, exist_ok=True)
+    url = fresh_database(engine, "load")
+    env = {**ENV, "GRIDGOV_DATABASE_URL": url, "GRIDGOV_VAR_DIR": str(var)}
+    database = "" if url.startswith("sqlite") else url.rsplit("/", 1)[1]
+    server = None
+    try:
+        t0 = time.perf_counter()
+        cli("demo", "--scale", args.demo_scale, "--seed", str(args.seed), env=env)
+        cli(
+            "firstadmin",
+            "--county",
+            "440605",
+            "--username",
+            ADMIN,
+            "--password-stdin",
+            env=env,
+            stdin="bench-load-password-2026\n",
+        )
+        token = cli("token", "create", ADMIN, "bench-load", "--days", "1", env=env).strip()
+        points = microgrid_points(url, per_grid=20, seed=args.seed)
+        print(
+            f"  database, {args.demo_scale} demo, administrator and token in "
+            f"{time.perf_counter() - t0:.0f} s; {len(points)} points inside micro-grids",
+            flush=True,
+        )
+        server = start_server(env, args.workers, args.threads, var / "gunicorn.log")
+        wait_ready(server, token)
+        result: dict = {
+            "engine": engine,
+            "server": {"workers": args.workers, "threads": args.threads, "class": "gthread"},
+        }
+        for name, workload in [("baseline", baseline_client), ("writes", writes_client)]:
+            phase, stats = asyncio.run(measured(server, database, token, workload, args, points))
+            result[name] = stats
+            print(
+                f"  {name}: {stats['rps']} req/s, p50 {stats['p50_ms']} ms, "
+                f"p99 {stats['p99_ms']} ms, {stats['errors']} errors, "
+                f"client CPU {stats['cpu']['client_cores']} cores",
+                flush=True,
+            )
+            if name == "writes":
+                result["stored"] = verify(url, phase)
+        server.stop()
+        audit = subprocess.run(
+            [sys.executable, "-m", "gridgov", "audit", "verify"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+        )
+        result["audit_chain"] = (audit.stdout + audit.stderr).strip().splitlines()[-1:]
+        result["audit_chain_ok"] = audit.returncode == 0
+        result["ratio"] = round(result["writes"]["rps"] / max(result["baseline"]["rps"], 1e-9), 2)
+        result["server_log_tracebacks"] = server.log.read_text(errors="replace").count("Traceback")
+        stored = result["stored"]
+        print(
+            f"  stored: {stored['verified']}/{stored['acknowledged']} acknowledged matters "
+            f"verified, {stored['missing']} missing, {stored['wrong_state']} in a wrong state; "
+            f"writes/baseline {result['ratio']}",
+            flush=True,
+        )
+        return result
+    finally:
+        if server is not None:
+            server.stop()
+        drop_database(url)
+
+
+def report(run: dict) -> str:
+    a = run["args"]
+    lines = [
+        f"### API load — {a['clients']} clients × {a['seconds']:g} s, {run['date']}, "
+        f"{platform.machine()}, {os.cpu_count()} cores; gunicorn gthread "
+        f"{a['workers']} workers × {a['threads']} threads",
+        "",
+        "| engine | workload | req/s | p50 ms | p99 ms | errors | acknowledged | verified "
+        "| missing | × baseline | server CPU ms/req "
+        "| CPU cores: client / gunicorn / PG / other (machine busy) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in run["engines"]:
+        for name in ("baseline", "writes"):
+            s = r[name]
+            c = s["cpu"]
+            stored = r["stored"] if name == "writes" else None
+            lines.append(
+                f"| {r['engine']} | {'GET /api/v1/me' if name == 'baseline' else 'create + 2 updates'} "
+                f"| {s['rps']:,} | {s['p50_ms']} | {s['p99_ms']} | {s['errors']} "
+                f"| {stored['acknowledged'] if stored else ''} | {stored['verified'] if stored else ''} "
+                f"| {stored['missing'] if stored else ''} | {r['ratio'] if stored else ''} "
+                f"| {s['server_cpu_ms_per_request']} "
+                f"| {c['client_cores']} / {c['gunicorn_cores']} / {c['postgres_cores']} / {c['other_cores']} "
+                f"({c['machine_busy_pct']:.0f} %) |"
+            )
+    lines += ["", "| engine | write op | 2xx | p50 ms | p99 ms |", "|---|---|---:|---:|---:|"]
+    for r in run["engines"]:
+        for op, s in r["writes"]["ops"].items():
+            lines.append(f"| {r['engine']} | {op} | {s['ok']:,} | {s['p50_ms']} | {s['p99_ms']} |")
+    notes = []
+    for r in run["engines"]:
+        for name in ("baseline", "writes"):
+            for kind, n in r[name]["errors_by_kind"].items():
+                notes.append(f"- {r['engine']} {name}: {n} × {kind}")
+        if r["stored"]["wrong_state"]:
+            notes.append(f"- {r['engine']}: {r['stored']['examples']}")
+        notes.append(
+            f"- {r['engine']}: audit chain {'verified' if r['audit_chain_ok'] else 'BROKEN'} "
+            f"({' '.join(r['audit_chain'])}); connections per worker "
+            f"{r['writes']['connections_per_worker']}; writes per second "
+            f"{r['writes']['per_second_min']}–{r['writes']['per_second_max']}"
+        )
+        waits = r["writes"].get("pg_waits") or {}
+        if waits.get("top"):
+            top = "; ".join(f"{k} {v}" for k, v in waits["top"].items())
+            notes.append(
+                f"- {r['engine']} writes, backends active on average "
+                f"{waits['mean_active_backends']}, of which (wait · statement): {top}"
+            )
+    return "\n".join([*lines, "", *notes]) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    # 4 × 2 on 2 cores: see "The server" in the docstring.
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn gthread workers")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
+    parser.add_argument("--demo-scale", default="village", choices=["village", "town"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tag", default="", help="appended to the result files' names")
+    args = parser.parse_args()
+    engines = []
+    for engine in args.engines.split(","):
+        if engine == "postgres" and not pg_available():
+            print("PostgreSQL is not reachable on 127.0.0.1:5432: skipped", flush=True)
+            continue
+        engines.append(bench_engine(engine, args))
+    now = dt.datetime.now(dt.UTC)
+    run = {"date": f"{now:%Y-%m-%d %H:%M} UTC", "args": vars(args), "engines": engines}
+    text = report(run)
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = f"load-{now:%Y%m%d-%H%M}{'-' + args.tag if args.tag else ''}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(run, indent=1, ensure_ascii=False))
+    (RESULTS / f"{stem}.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
