@@ -25,8 +25,8 @@ from gridgov.cases.notify import notifications_read
 from gridgov.cases.selectors import inbox, matter_measures, matters_filtered, unread_count
 from gridgov.cases.services import matter_act
 from gridgov.cases.transitions import TRANSITIONS, allowed_from
-from gridgov.core.scoping import collapse_paths, scope_paths
 from gridgov.grid.models import GridNode
+from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household
 
 from .auth import auth_user
@@ -93,13 +93,10 @@ def measures(request: HttpRequest, query: Query[MeasuresQuery]):
     user = auth_user(request)
     code = query.node
     if not code:
-        paths = scope_paths(user, Action.VIEW)
-        roots = collapse_paths(paths) if paths is not None else []
-        top = GridNode.objects.filter(code__in=roots).order_by("code").first() if roots else None
-        top = top or GridNode.objects.filter(parent__isnull=True).order_by("code").first()
-        if top is None:
+        roots = visible_roots(user)  # the top of the user's scope
+        if not roots:
             raise NotFound(_("网格"))
-        code = top.code
+        code = roots[0].code
     node = get_visible(GridNode.objects, user, what=_("网格%(c)s") % {"c": code}, code=code)
     today = timezone.localdate()
     start = query.start or today.replace(day=1)

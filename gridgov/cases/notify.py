@@ -80,6 +80,14 @@ def handlers_of(node: GridNode, *, role: str = "", action: str = Action.HANDLE_M
     return []
 
 
+def holders_of(matter: Matter) -> list[int]:
+    """Who is told about a matter's deadline or supervision: its assignee, else the handlers
+    of the level that holds it (by the category's handler role first)."""
+    if matter.assignee_id:
+        return [matter.assignee_id]
+    return handlers_of(matter.handler_node, role=matter.category.handler_role)
+
+
 def notify(*, user_ids: Iterable[int], matter: Matter | None, kind: str, text: str) -> int:
     delivery = Delivery.PENDING if outbound_channel() is not None else Delivery.NONE
     rows = [

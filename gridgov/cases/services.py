@@ -26,7 +26,7 @@ from gridgov.grid.models import GridNode
 from .deadlines import deadline_at
 from .intake import matter_create
 from .models import Department, Matter, NotificationKind, Satisfaction, Status
-from .notify import handlers_of, notify
+from .notify import handlers_of, holders_of, notify
 from .rules import EXTENSION_MAX_WORKDAYS, WARNING_LEAD_HOURS
 from .steps import add_event, audit_step, clean_text, set_level, state_of
 from .transitions import TRANSITIONS
@@ -191,9 +191,8 @@ def matter_reopen(*, matter: Matter, reason: str, user: Any = None) -> Matter:
     m.settled_at = m.reviewed_at = m.settled_on_time = None
     m.settled_level = m.satisfaction = ""
     m.deadline, m.warn_at = deadline_at(start=now, category=m.category, level=m.level)
-    recipients = [m.assignee_id] if m.assignee_id else handlers_of(m.handler_node)
     notify(
-        user_ids=recipients,
+        user_ids=holders_of(m),
         matter=m,
         kind=NotificationKind.REOPENED,
         text=_("事项%(n)s重办：%(r)s") % {"n": m.number, "r": reason[:80]},
@@ -318,9 +317,8 @@ def matter_supervise(*, matter: Matter, user: Any, note: str) -> Matter:
     m = _begin(matter, "supervise", user)
     before, now = state_of(m), timezone.now()
     m.supervised_at = now
-    recipients = [m.assignee_id] if m.assignee_id else handlers_of(m.handler_node)
     notify(
-        user_ids=recipients,
+        user_ids=holders_of(m),
         matter=m,
         kind=NotificationKind.SUPERVISED,
         text=_("事项%(n)s被督办：%(t)s") % {"n": m.number, "t": note[:80]},

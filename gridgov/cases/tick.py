@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .deadlines import deadline_at
 from .models import OPEN_STATUSES, Matter, NotificationKind
-from .notify import handlers_of, notifications_deliver, notify
+from .notify import handlers_of, holders_of, notifications_deliver, notify
 from .steps import add_event, audit_step, set_level, state_of
 
 BATCH = 500
@@ -31,12 +31,6 @@ class TickResult:
     overdue_at_top: int = 0
     sent: int = 0
     failed: int = 0
-
-
-def _recipients(matter: Matter) -> list[int]:
-    if matter.assignee_id:
-        return [matter.assignee_id]
-    return handlers_of(matter.handler_node, role=matter.category.handler_role)
 
 
 def _warn(pk: int, now: dt.datetime) -> bool:
@@ -55,7 +49,7 @@ def _warn(pk: int, now: dt.datetime) -> bool:
         m.save(update_fields=["warned_for", "updated_at"])
         when = f"{timezone.localtime(m.deadline):%m-%d %H:%M}"
         notify(
-            user_ids=_recipients(m),
+            user_ids=holders_of(m),
             matter=m,
             kind=NotificationKind.WARNING,
             text=_("事项%(n)s将于%(t)s到期") % {"n": m.number, "t": when},
@@ -85,7 +79,7 @@ def _escalate_overdue(pk: int, now: dt.datetime) -> str:
             add_event(m, "overdue", before=before["status"], at=now, note=_("已在最高层级"))
             audit_step(m, "overdue", before)
             notify(
-                user_ids=_recipients(m),
+                user_ids=holders_of(m),
                 matter=m,
                 kind=NotificationKind.OVERDUE,
                 text=_("事项%(n)s已逾期") % {"n": m.number},

@@ -121,6 +121,11 @@ def mask_citizen_id(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_name(value: str) -> str:
+    """``陈大明`` → ``陈**``: the family name and a star for each other character."""
+    return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
+
+
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``."""
     if len(value) < 7:

@@ -168,8 +168,7 @@ def _closed_at(matter: Matter) -> dt.datetime:
 def request_document(matter: Matter, *, notes: bool = False) -> dict[str, Any]:
     """One ``request`` of ``service_requests``: public fields only (see the module docstring)."""
     is_open = matter.status in OPEN_STATUSES
-    if not matter.category.is_public:
-        return _withheld(matter, is_open=is_open, notes=notes)
+    public = matter.category.is_public
     document: dict[str, Any] = {
         "service_request_id": matter.number,
         "status": "open" if is_open else "closed",
@@ -193,33 +192,15 @@ def request_document(matter: Matter, *, notes: bool = False) -> dict[str, Any]:
         document["notes"] = [
             {
                 "datetime": event.at,
-                "description": event.public_note or action_label(event.action),
+                "description": (event.public_note if public else "") or action_label(event.action),
                 "type": event.action,
             }
             for event in getattr(matter, "public_events", [])
         ]
-    return document
-
-
-def _withheld(matter: Matter, *, is_open: bool, notes: bool) -> dict[str, Any]:
-    """A matter about a family: its number, category, status, level and times; no text, place
-    or answer (those are for the reporter's tracking page)."""
-    document: dict[str, Any] = {
-        "service_request_id": matter.number,
-        "status": "open" if is_open else "closed",
-        "status_notes": str(Status(matter.status).label),
-        "service_name": matter.category.name,
-        "service_code": matter.category.code,
-        "description": str(WITHHELD),
-        "agency_responsible": agency_of(matter),
-        "service_notice": service_notice(matter) if is_open else None,
-        "requested_datetime": matter.received_at,
-        "updated_datetime": matter.updated_at if is_open else _closed_at(matter),
-        "expected_datetime": matter.deadline,
-    }
-    if notes:
-        document["notes"] = [
-            {"datetime": event.at, "description": action_label(event.action), "type": event.action}
-            for event in getattr(matter, "public_events", [])
-        ]
+    if not public:
+        # A matter about a family: its number, category, status, level and times; no text,
+        # place or answer (those are for the reporter's tracking page).
+        document.update(description=str(WITHHELD), status_notes=str(Status(matter.status).label))
+        for key in ("address", "address_id", "zipcode", "lat", "long", "media_url"):
+            del document[key]
     return document

@@ -75,12 +75,9 @@ class PhotosField(forms.FileField):
         super().__init__(**kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list:
+        """The files as a list; how many, how big and of what type is the intake's to say."""
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        files = [f for f in files if f]
-        limit = rule_value(PHOTO_MAX_COUNT)
-        if len(files) > limit:
-            raise ValidationError(_("最多上传%(n)s张照片") % {"n": limit})
-        return [super(PhotosField, self).clean(f, initial) for f in files]
+        return [super(PhotosField, self).clean(f, initial) for f in files if f]
 
 
 def photos_help() -> str:

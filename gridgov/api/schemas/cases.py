@@ -11,7 +11,7 @@ from ninja import Field, Schema
 
 from gridgov.cases.models import OPEN_STATUSES
 from gridgov.cases.transitions import action_label
-from gridgov.core.crypto import mask_phone
+from gridgov.core.crypto import mask_name, mask_phone
 
 from .common import Choice, NodeRef, UnderQuery, WriteSchema, choice
 
@@ -35,10 +35,6 @@ class CategoryOut(Schema):
 class CategoryRef(Schema):
     code: str
     name: str
-
-
-def mask_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 class MatterOut(Schema):

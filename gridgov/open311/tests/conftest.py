@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Category, Channel
-from gridgov.grid.services import grid_node_update
+
+# The grid with boundaries (fixture ``grid``) and its points are the cases tests' (registered
+# for every app by the root conftest).
+from gridgov.cases.tests.fixtures import INSIDE_A, INSIDE_B, LAT0, LNG0, square
 from gridgov.open311.services import api_key_create
 
-# Two micro-grids side by side near Guicheng (≈ 0.01° ≈ 1 km squares), as in cases' tests.
-LNG0, LAT0 = 113.15, 23.03
-INSIDE_A = (LAT0 + 0.005, LNG0 + 0.005)  # inside micro-grid A (一组1号微网格)
-INSIDE_B = (LAT0 + 0.005, LNG0 + 0.015)  # inside micro-grid B (平西1号微网格)
+__all__ = ["INSIDE_A", "INSIDE_B", "LAT0", "LNG0", "square"]
 
 # A 1×1 grey PNG: signature, IHDR, IDAT, IEND with their CRCs.
 PNG = (
@@ -55,20 +55,6 @@ LIGHT_ATTRIBUTES = [
 ]
 
 
-def square(lng: float, lat: float, size: float = 0.01) -> dict[str, Any]:
-    ring = [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-@pytest.fixture
-def grid(tree):
-    grid_node_update(node=tree.microgrid, data={"boundary": square(LNG0, LAT0)})
-    grid_node_update(node=tree.other_microgrid, data={"boundary": square(LNG0 + 0.01, LAT0)})
-    tree.microgrid.refresh_from_db()
-    tree.other_microgrid.refresh_from_db()
-    return tree
-
-
 @pytest.fixture
 def key(db) -> str:
     """The secret of an active key named 12345热线."""
@@ -98,12 +84,6 @@ def dispute(db) -> Category:
     category.is_public = True
     category.save()
     return category
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

@@ -214,7 +214,7 @@ def test_post_with_key_and_empty_jurisdiction_in_query_like_open311_client(clien
     assert matter.grid_node == grid.other_microgrid
 
 
-def test_post_multipart_with_a_media_file_like_three(client, grid, key, media_root):
+def test_post_multipart_with_a_media_file_like_three(client, grid, key):
     lat, lng = INSIDE_A
     data = {
         "api_key": key,
@@ -233,7 +233,7 @@ def test_post_multipart_with_a_media_file_like_three(client, grid, key, media_ro
     assert body(response)[0]["service_request_id"] == matter.number
 
 
-def test_post_multipart_with_a_file_that_is_no_image_is_400(client, grid, key, media_root):
+def test_post_multipart_with_a_file_that_is_no_image_is_400(client, grid, key):
     lat, lng = INSIDE_A
     data = {
         "api_key": key,

@@ -465,11 +465,6 @@ API_CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"  # the matters' photos
-
-
 @pytest.fixture
 def matrix(world, make_person, make_user):
     """The world, plus a body, membership, member and post of village B, and one user per role

@@ -21,11 +21,6 @@ BASE = 3  # session, user, the user's assignments
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def as_user(client):
     def login(user):

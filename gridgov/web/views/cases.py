@@ -28,7 +28,7 @@ from gridgov.cases.selectors import (
 )
 from gridgov.cases.services import matter_act
 from gridgov.cases.transitions import TRANSITIONS, action_label, allowed_from
-from gridgov.core.crypto import mask_phone
+from gridgov.core.crypto import mask_name, mask_phone
 from gridgov.core.scoping import collapse_paths, get_scoped_or_404, scope_paths
 from gridgov.core.workdays import calendar_warning
 from gridgov.grid.models import GridLevel, GridNode
@@ -163,11 +163,6 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
 
 # ---------------------------------------------------------------------------------------------
 # The detail page and its steps
-
-
-def mask_name(name: str) -> str:
-    """``陈大明`` → ``陈**``: the first character and a star for each other one."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 def _user_label(user: Any) -> str:

@@ -163,44 +163,47 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     return _track(request, _matter(token))
 
 
-@never_cache
-@require_POST
-def track_review(request: HttpRequest, token: str) -> HttpResponse:
+def _resident_step(request: HttpRequest, token: str, form_class, step: str, run) -> HttpResponse:
+    """A step the resident takes on the tracking page (review, reopen): the form, the service
+    acting for no user, back to the page with the outcome or the form's errors."""
     matter = _matter(token)
-    form = PublicReviewForm(request.POST)
+    form = form_class(request.POST)
+    status = 400
     if form.is_valid():
         try:
             with _actor(request):
-                matter_review(
-                    matter=matter,
-                    satisfaction=form.cleaned_data["satisfaction"],
-                    comment=form.cleaned_data["comment"],
-                    user=None,
-                )
+                run(matter, form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
-            return _track(request, matter, review_form=form, status=403)
+            status = 403
         else:
-            return redirect(reverse("public:track", args=[token]) + "?done=review")
-    return _track(request, matter, review_form=form, status=400)
+            return redirect(reverse("public:track", args=[token]) + f"?done={step}")
+    return _track(request, matter, status=status, **{f"{step}_form": form})
+
+
+@never_cache
+@require_POST
+def track_review(request: HttpRequest, token: str) -> HttpResponse:
+    return _resident_step(
+        request,
+        token,
+        PublicReviewForm,
+        "review",
+        lambda matter, data: matter_review(
+            matter=matter, satisfaction=data["satisfaction"], comment=data["comment"], user=None
+        ),
+    )
 
 
 @never_cache
 @require_POST
 def track_reopen(request: HttpRequest, token: str) -> HttpResponse:
-    matter = _matter(token)
-    form = PublicReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            with _actor(request):
-                matter_reopen(matter=matter, reason=form.cleaned_data["reason"], user=None)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            return _track(request, matter, reopen_form=form, status=403)
-        else:
-            return redirect(reverse("public:track", args=[token]) + "?done=reopen")
-    return _track(request, matter, reopen_form=form, status=400)
+    return _resident_step(
+        request,
+        token,
+        PublicReopenForm,
+        "reopen",
+        lambda matter, data: matter_reopen(matter=matter, reason=data["reason"], user=None),
+    )
