@@ -9,6 +9,7 @@ on; 404 when out of scope).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,7 +58,10 @@ def matter_label(number: str) -> str:
 
 
 def detail(user: Any, matter: Matter) -> Matter:
-    matter.events_list = list(matter.events.select_related("actor"))
+    timeline = getattr(matter, "timeline", None)  # a new matter's, kept by the intake
+    if timeline is None:
+        timeline = list(matter.events.select_related("actor"))
+    matter.events_list = timeline
     matter.allowed = [
         name
         for name in allowed_from(matter.status)
@@ -187,15 +191,21 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
     return, note, settle, decline, review, reopen, archive, escalate, transfer,
     request_extension, approve_extension, reject_extension, supervise, merge)."""
     user = auth_user(request)
-    # Only whether it is visible: the service reads (and locks) the row itself, with what the
-    # answer shows, so the matter is read once.
-    visible = Matter.objects.only("pk", "grid_path")
-    matter = get_visible(visible, user, what=matter_label(number), number=number)
+    if not _NUMBER.fullmatch(number):  # numbers are digits; no lookup for anything else
+        raise NotFound(matter_label(number))
     if action not in TRANSITIONS:
         raise NotFound(_("动作%(a)s") % {"a": action})
     params = _params(user, action, payload)
-    return detail(user, matter_act(matter=matter, user=user, action=action, **params))
+    # By number: the service finds the row among those the user may see and locks it in one
+    # statement, with what the answer shows, so the matter is read once.
+    try:
+        matter = matter_act(matter=Matter(number=number), user=user, action=action, **params)
+    except Matter.DoesNotExist:
+        raise NotFound(matter_label(number)) from None
+    return detail(user, matter)
 
+
+_NUMBER = re.compile(r"[0-9]{1,20}")
 
 _NEEDS = {
     "assign": ("assignee",),

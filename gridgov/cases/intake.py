@@ -169,15 +169,18 @@ def _store(
             matter=matter, file=upload, content_type=content_type, size=upload.size, sha256=digest
         )
     deadline_text = f"{timezone.localtime(matter.deadline):%Y-%m-%d}"
-    add_event(
-        matter,
-        "create",
-        before="",
-        user=reporter_user,
-        public_note=_("已受理，由%(who)s办理，办理期限%(d)s。")
-        % {"who": route.handler.name, "d": deadline_text},
-        at=now,
-    )
+    # The new matter's whole timeline, kept so that whoever shows it need not read it back.
+    matter.timeline = [
+        add_event(
+            matter,
+            "create",
+            before="",
+            user=reporter_user,
+            public_note=_("已受理，由%(who)s办理，办理期限%(d)s。")
+            % {"who": route.handler.name, "d": deadline_text},
+            at=now,
+        )
+    ]
     notify(
         user_ids=handlers,
         matter=matter,

@@ -138,9 +138,17 @@ DISPLAY_RELATED = ("category", "grid_node", "handler_node", "department", "assig
 DISPLAY_DEFERRED = ("grid_node__boundary", "handler_node__boundary")
 
 
+# A step's read leaves out the matter it was merged into: a whole second row, which only a
+# merged matter has (it is then read when shown).
+STEP_RELATED = tuple(r for r in DISPLAY_RELATED if r != "merged_into")
+
+
 class MatterQuerySet(ScopedQuerySet):
     def for_display(self) -> MatterQuerySet:
         return self.select_related(*DISPLAY_RELATED).defer(*DISPLAY_DEFERRED)
+
+    def for_step(self) -> MatterQuerySet:
+        return self.select_related(*STEP_RELATED).defer(*DISPLAY_DEFERRED)
 
 
 class Matter(models.Model):

@@ -1,15 +1,24 @@
 """Every step of a matter after intake, one service per action of the transition table.
 
-Each step locks the matter's row, checks the table (``transitions.TRANSITIONS``) and the actor's
-permission at the level that holds the matter, writes a timeline event (public part for the
-resident, internal part for staff), an audit entry, and the notifications it causes, all in one
-transaction. Views, the API, Open311 and ``gridgov tick`` call these; none writes matters itself.
-Intake is ``intake.matter_create``.
+Each step reads the matter, checks the table (``transitions.TRANSITIONS``) and the actor's
+permission at the level that holds the matter, then, in one short transaction, writes the
+changed columns on the condition that nobody else wrote the row since it was read (its
+``version``), a timeline event (public part for the resident, internal part for staff), an audit
+entry and the notifications it causes. When somebody did, the step runs again on the row as it
+is now (``_step``). The reading and checking stay outside the transaction, so writers hold
+SQLite's write lock, or the row's lock in PostgreSQL, only while they write.
+
+Views, the API, Open311 and ``gridgov tick`` call these; none writes matters itself. Intake is
+``intake.matter_create``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import random
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,20 +41,36 @@ from .steps import add_event, audit_step, clean_text, set_level, state_of
 from .transitions import TRANSITIONS
 
 _COLUMNS = [f for f in Matter._meta.concrete_fields if not f.primary_key]
+# Tries of a step whose row another writer changed in between; more only under a storm of
+# writes to one matter, which then answers "try again".
+STEP_ATTEMPTS = 4
+STEP_RETRY_PAUSE_S = 0.01
 
 
-def _locked(matter: Matter) -> Matter:
-    """The row as it is now, locked until commit (any instance with the pk will do)."""
-    # Loaded with what the pages and the API show after a step, so nobody reads it again.
-    locked = Matter.objects.select_for_update(of=("self",)).for_display().get(pk=matter.pk)
-    locked._as_read = {f.attname: getattr(locked, f.attname) for f in _COLUMNS}
-    return locked
+class _Stale(Exception):
+    """The row changed between the step's read and its write."""
+
+
+def _read(matter: Matter, user: Any = None) -> Matter:
+    """The row as it is now, with what the pages and the API show after a step.
+
+    Any instance with the pk will do; an unsaved ``Matter(number=…)`` is read by its number
+    among the rows ``user`` may see (``Matter.DoesNotExist`` otherwise), so that a caller that
+    knows only the number looks it up and checks its visibility in one statement.
+    """
+    rows = Matter.objects.for_step()
+    if matter.pk is None:
+        current = rows.restrict(user, Action.VIEW).get(number=matter.number)
+    else:
+        current = rows.get(pk=matter.pk)
+    current._as_read = {f.attname: getattr(current, f.attname) for f in _COLUMNS}
+    return current
 
 
 def _begin(matter: Matter, action: str, user: Any, *, resident: bool = False) -> Matter:
-    """Lock the row, then check the table and the permission on the row as it is now."""
+    """Read the row, then check the table and the permission on the row as it is now."""
     transition = TRANSITIONS[action]
-    current = _locked(matter)
+    current = _read(matter, None if resident else user)
     if current.status not in transition.sources:
         raise ValidationError(
             {
@@ -61,12 +86,53 @@ def _begin(matter: Matter, action: str, user: Any, *, resident: bool = False) ->
     return current
 
 
-def _finish(matter: Matter, action: str, before: dict[str, Any], **event: Any) -> Matter:
-    """Write the columns the step changed (not all fifty), the timeline event and the audit."""
-    matter.version += 1
+def _step(action: str | Callable[[dict[str, Any]], str]) -> Callable[[Callable], Callable]:
+    """A step of ``action``: read and check the matter, then run the body in a transaction.
+
+    The body gets the row as read (``matter=``) and ends in ``_finish``, whose write holds only
+    if the row is still as read; if not, everything the body wrote rolls back and the step runs
+    again on the new row, up to ``STEP_ATTEMPTS`` times. Without ``user`` the step is the
+    resident's own (from the tracking page), allowed only where the table says so.
+    """
+
+    def decorate(body: Callable[..., Matter]) -> Callable[..., Matter]:
+        @functools.wraps(body)
+        def step(*, matter: Matter, user: Any = None, **params: Any) -> Matter:
+            name = action(params) if callable(action) else action
+            for attempt in range(STEP_ATTEMPTS):
+                if attempt:  # apart, so that the writers who met do not meet again
+                    time.sleep(random.uniform(0, STEP_RETRY_PAUSE_S * attempt))
+                current = _begin(matter, name, user, resident=user is None)
+                try:
+                    with transaction.atomic():
+                        return body(matter=current, user=user, **params)
+                except _Stale:
+                    continue
+            raise ValidationError({"version": _("此事项正被他人同时办理，请稍后重试")})
+
+        return step
+
+    return decorate
+
+
+def _write(matter: Matter, now: dt.datetime) -> None:
+    """Write the columns the step changed (not all fifty), if nobody wrote the row since."""
     read = matter._as_read
-    changed = [f.name for f in _COLUMNS if getattr(matter, f.attname) != read[f.attname]]
-    matter.save(update_fields=[*changed, "updated_at"])
+    matter.version, matter.updated_at = read["version"] + 1, now
+    changed = {
+        f.attname: getattr(matter, f.attname)
+        for f in _COLUMNS
+        if getattr(matter, f.attname) != read[f.attname]
+    }
+    rows = Matter.objects.filter(pk=matter.pk, version=read["version"])
+    if rows.update(**changed) != 1:
+        raise _Stale
+    matter._as_read = {f.attname: getattr(matter, f.attname) for f in _COLUMNS}
+
+
+def _finish(matter: Matter, action: str, before: dict[str, Any], **event: Any) -> Matter:
+    """The row's write, the timeline event and the audit."""
+    _write(matter, timezone.now())
     add_event(matter, action, before=before["status"], **event)
     audit_step(matter, action, before)
     return matter
@@ -76,10 +142,10 @@ def _reason(value: str, field: str = "reason") -> str:
     return clean_text(value, field=field, max_chars=1000)
 
 
-@transaction.atomic
+@_step("assign")
 def matter_assign(*, matter: Matter, user: Any, assignee: Any, note: str = "") -> Matter:
     """分派: to a person who may handle matters at the level that holds it."""
-    m = _begin(matter, "assign", user)
+    m = matter
     if not user_may(assignee, Action.HANDLE_MATTER, m.handler_path):
         raise ValidationError({"assignee": _("%(u)s不能办理这一层级的事项") % {"u": assignee}})
     before, now = state_of(m), timezone.now()
@@ -93,10 +159,10 @@ def matter_assign(*, matter: Matter, user: Any, assignee: Any, note: str = "") -
     return _finish(m, "assign", before, user=user, note=note, at=now)
 
 
-@transaction.atomic
+@_step("sign")
 def matter_sign(*, matter: Matter, user: Any) -> Matter:
     """签收: the assignee takes it on; an unassigned matter is taken by whoever signs."""
-    m = _begin(matter, "sign", user)
+    m = matter
     if m.status == Status.ASSIGNED and m.assignee_id not in (None, user.pk):
         raise PermissionDenied(_("只有被分派的承办人可以签收"))
     before, now = state_of(m), timezone.now()
@@ -104,11 +170,11 @@ def matter_sign(*, matter: Matter, user: Any) -> Matter:
     return _finish(m, "sign", before, user=user, public_note=_("已签收，正在办理。"), at=now)
 
 
-@transaction.atomic
+@_step("return")
 def matter_return(*, matter: Matter, user: Any, reason: str) -> Matter:
     """退回: back to the level's dispatcher, with a reason (wrongly routed, not ours)."""
     reason = _reason(reason)
-    m = _begin(matter, "return", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.assignee = Status.RECEIVED, None
     notify(
@@ -120,11 +186,11 @@ def matter_return(*, matter: Matter, user: Any, reason: str) -> Matter:
     return _finish(m, "return", before, user=user, note=reason, at=now)
 
 
-@transaction.atomic
+@_step("note")
 def matter_note(*, matter: Matter, user: Any, public_note: str, note: str = "") -> Matter:
     """办理进展: a step the resident can read on the timeline."""
     public_note = _reason(public_note, "public_note")
-    m = _begin(matter, "note", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     return _finish(m, "note", before, user=user, note=note, public_note=public_note, at=now)
 
@@ -141,11 +207,11 @@ def _answer_merged(target: Matter, *, now: dt.datetime) -> None:
         audit_step(child, "merged_answer", {"status": Status.MERGED})
 
 
-@transaction.atomic
+@_step("settle")
 def matter_settle(*, matter: Matter, user: Any, answer: str, note: str = "") -> Matter:
     """办结: with the answer the resident receives ("件件有回音")."""
     answer = _reason(answer, "answer")
-    m = _begin(matter, "settle", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.answer, m.answered_at, m.settled_at = Status.SETTLED, answer, now, now
     m.settled_level = m.level
@@ -155,17 +221,17 @@ def matter_settle(*, matter: Matter, user: Any, answer: str, note: str = "") -> 
     return m
 
 
-@transaction.atomic
+@_step("decline")
 def matter_decline(*, matter: Matter, user: Any, answer: str) -> Matter:
     """不予受理: outside the platform's remit (110/119/120, litigation…), answered with why."""
     answer = _reason(answer, "answer")
-    m = _begin(matter, "decline", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.answer, m.answered_at, m.archived_at = Status.ARCHIVED, answer, now, now
     return _finish(m, "decline", before, user=user, public_note=answer, at=now)
 
 
-@transaction.atomic
+@_step("review")
 def matter_review(
     *, matter: Matter, satisfaction: str, user: Any = None, comment: str = ""
 ) -> Matter:
@@ -173,7 +239,7 @@ def matter_review(
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("请选择满意、基本满意或不满意")})
     comment = clean_text(comment, field="comment", required=False, max_chars=500)
-    m = _begin(matter, "review", user, resident=user is None)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.satisfaction, m.reviewed_at = Status.REVIEWED, satisfaction, now
     label = Satisfaction(satisfaction).label
@@ -181,11 +247,11 @@ def matter_review(
     return _finish(m, "review", before, user=user, public_note=public.strip(), at=now)
 
 
-@transaction.atomic
+@_step("reopen")
 def matter_reopen(*, matter: Matter, reason: str, user: Any = None) -> Matter:
     """重办: the resident is not satisfied; the same level handles it again, on a new clock."""
     reason = _reason(reason)
-    m = _begin(matter, "reopen", user, resident=user is None)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.reopen_count = Status.IN_PROGRESS, m.reopen_count + 1
     m.settled_at = m.reviewed_at = m.settled_on_time = None
@@ -201,10 +267,10 @@ def matter_reopen(*, matter: Matter, reason: str, user: Any = None) -> Matter:
     return _finish(m, "reopen", before, user=user, public_note=public, at=now)
 
 
-@transaction.atomic
+@_step("archive")
 def matter_archive(*, matter: Matter, user: Any) -> Matter:
     """归档."""
-    m = _begin(matter, "archive", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.archived_at = Status.ARCHIVED, now
     return _finish(m, "archive", before, user=user, at=now)
@@ -220,11 +286,11 @@ def _escalate(m: Matter, *, now: dt.datetime) -> GridNode:
     return parent
 
 
-@transaction.atomic
+@_step("escalate")
 def matter_escalate(*, matter: Matter, user: Any, reason: str) -> Matter:
     """上报: to the parent level, with the reason this level cannot settle it."""
     reason = _reason(reason)
-    m = _begin(matter, "escalate", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     parent = _escalate(m, now=now)
     notify(
@@ -237,11 +303,11 @@ def matter_escalate(*, matter: Matter, user: Any, reason: str) -> Matter:
     return _finish(m, "escalate", before, user=user, note=reason, public_note=public, at=now)
 
 
-@transaction.atomic
+@_step("transfer")
 def matter_transfer(*, matter: Matter, user: Any, department: Department, reason: str) -> Matter:
     """转办: to a town or county department, which then holds it on its own clock."""
     reason = _reason(reason)
-    m = _begin(matter, "transfer", user)
+    m = matter
     if not department.is_active:
         raise ValidationError({"department": _("部门已停用")})
     if not m.grid_path.startswith(department.node.code):
@@ -259,14 +325,14 @@ def matter_transfer(*, matter: Matter, user: Any, department: Department, reason
     return _finish(m, "transfer", before, user=user, note=reason, public_note=public, at=now)
 
 
-@transaction.atomic
+@_step("request_extension")
 def matter_extension_request(*, matter: Matter, user: Any, workdays: int, reason: str) -> Matter:
     """申请延期: up to ``EXTENSION_MAX_WORKDAYS``; the level above approves."""
     reason = _reason(reason)
     limit = rule_value(EXTENSION_MAX_WORKDAYS)
     if not 1 <= workdays <= limit:
         raise ValidationError({"workdays": _("延期须为1至%(n)s个工作日") % {"n": limit}})
-    m = _begin(matter, "request_extension", user)
+    m = matter
     if m.extension_days:
         raise ValidationError({"workdays": _("已有一项延期申请待批准")})
     before, now = state_of(m), timezone.now()
@@ -281,11 +347,10 @@ def matter_extension_request(*, matter: Matter, user: Any, workdays: int, reason
     return _finish(m, "request_extension", before, user=user, note=reason, at=now)
 
 
-@transaction.atomic
+@_step(lambda params: "approve_extension" if params["approve"] else "reject_extension")
 def matter_extension_decide(*, matter: Matter, user: Any, approve: bool, note: str = "") -> Matter:
     """批准/驳回延期: not by the person who asked for it."""
-    action = "approve_extension" if approve else "reject_extension"
-    m = _begin(matter, action, user)
+    m = matter
     if not m.extension_days:
         raise ValidationError({"workdays": _("没有待批准的延期申请")})
     asked = m.events.filter(action="request_extension").order_by("-id").first()
@@ -307,14 +372,22 @@ def matter_extension_decide(*, matter: Matter, user: Any, approve: bool, note: s
             text=(_("事项%(n)s延期已批准") if approve else _("事项%(n)s延期被驳回"))
             % {"n": m.number},
         )
-    return _finish(m, action, before, user=user, note=note, public_note=public, at=now)
+    return _finish(
+        m,
+        "approve_extension" if approve else "reject_extension",
+        before,
+        user=user,
+        note=note,
+        public_note=public,
+        at=now,
+    )
 
 
-@transaction.atomic
+@_step("supervise")
 def matter_supervise(*, matter: Matter, user: Any, note: str) -> Matter:
     """督办: a higher level presses the handler; shown to the resident."""
     note = _reason(note, "note")
-    m = _begin(matter, "supervise", user)
+    m = matter
     before, now = state_of(m), timezone.now()
     m.supervised_at = now
     notify(
@@ -327,13 +400,13 @@ def matter_supervise(*, matter: Matter, user: Any, note: str) -> Matter:
     return _finish(m, "supervise", before, user=user, note=note, public_note=public, at=now)
 
 
-@transaction.atomic
+@_step("merge")
 def matter_merge(*, matter: Matter, user: Any, into: Matter) -> Matter:
     """合并: a duplicate joins an open matter; its reporter gets that matter's answer."""
     if into.pk == matter.pk:
         raise ValidationError({"into": _("不能与自身合并")})
-    m = _begin(matter, "merge", user)
-    target = _locked(into)
+    m = matter
+    target = _read(into)
     if target.status not in (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS):
         raise ValidationError({"into": _("只能合并到未办结的事项")})
     if not user_may(user, Action.VIEW, target.grid_path):
@@ -342,6 +415,7 @@ def matter_merge(*, matter: Matter, user: Any, into: Matter) -> Matter:
     m.status, m.merged_into = Status.MERGED, target
     public = _("与事项%(n)s为同一问题，合并办理，办结后一并答复。") % {"n": target.number}
     _finish(m, "merge", before, user=user, public_note=public, at=now)
+    _write(target, now)  # the target too must still be as read (open)
     add_event(
         target,
         "note",
@@ -354,7 +428,11 @@ def matter_merge(*, matter: Matter, user: Any, into: Matter) -> Matter:
 
 
 def matter_act(*, matter: Matter, user: Any, action: str, **params: Any) -> Matter:
-    """One entry for the pages and the API: the action's name and its parameters."""
+    """One entry for the pages and the API: the action's name and its parameters.
+
+    ``matter`` may be an unsaved ``Matter(number=…)``: it is then read among the rows ``user``
+    may see, and ``Matter.DoesNotExist`` raised when it is not one of them.
+    """
     if action not in TRANSITIONS:
         raise ValidationError({"action": _("未知的动作%(a)s") % {"a": action}})
     handlers = {

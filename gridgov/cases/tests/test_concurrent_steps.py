@@ -1,0 +1,120 @@
+"""Steps read outside their transaction and write only if the row is still as read.
+
+A step whose matter another writer changed in between runs again on the new row; it never
+overwrites that writer's change, and never leaves half of itself behind.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F
+
+from gridgov.cases import services as s
+from gridgov.cases.models import Matter, MatterEvent, Status
+from gridgov.core.context import Source, actor_context
+from gridgov.core.models import AuditEntry
+
+
+def _interfere(monkeypatch, times: int, change) -> list[int]:
+    """After each of the first ``times`` reads of a step, another writer changes the row."""
+    real_begin = s._begin
+    seen: list[int] = []
+
+    def begin(matter, action, user, **kw):
+        current = real_begin(matter, action, user, **kw)
+        seen.append(current.version)
+        if len(seen) <= times:
+            change(current)
+        return current
+
+    monkeypatch.setattr(s, "_begin", begin)
+    return seen
+
+
+@pytest.mark.django_db
+def test_a_step_on_a_row_changed_since_its_read_runs_again(monkeypatch, new_matter, staff):
+    matter = s.matter_sign(matter=new_matter(), user=staff.worker)
+    bump = Matter.objects.filter(pk=matter.pk)
+    seen = _interfere(monkeypatch, 1, lambda m: bump.update(version=F("version") + 1))
+    events, audits = MatterEvent.objects.count(), AuditEntry.objects.count()
+
+    noted = s.matter_note(matter=matter, user=staff.worker, public_note="已上门了解情况")
+
+    assert seen == [1, 2]  # read, changed by the other writer, read again
+    assert noted.version == 3
+    assert Matter.objects.get(pk=matter.pk).version == 3
+    assert MatterEvent.objects.count() == events + 1  # the first try left nothing
+    assert AuditEntry.objects.count() == audits + 1
+
+
+@pytest.mark.django_db
+def test_the_other_writers_change_is_kept_and_checked_again(monkeypatch, new_matter, staff):
+    """Settled by somebody else in between: the second try sees it and refuses to settle."""
+    matter = s.matter_sign(matter=new_matter(), user=staff.worker)
+
+    def settle_meanwhile(current):
+        Matter.objects.filter(pk=current.pk).update(
+            status=Status.SETTLED, answer="已由村里办结", version=F("version") + 1
+        )
+
+    _interfere(monkeypatch, 1, settle_meanwhile)
+    with pytest.raises(ValidationError) as refused:
+        s.matter_settle(matter=matter, user=staff.worker, answer="经调解，双方同意")
+    assert "status" in refused.value.message_dict
+    assert Matter.objects.get(pk=matter.pk).answer == "已由村里办结"
+
+
+@pytest.mark.django_db
+def test_a_step_that_never_finds_the_row_still_gives_up(monkeypatch, new_matter, staff):
+    matter = s.matter_sign(matter=new_matter(), user=staff.worker)
+    bump = Matter.objects.filter(pk=matter.pk)
+    seen = _interfere(monkeypatch, s.STEP_ATTEMPTS, lambda m: bump.update(version=F("version") + 1))
+    events = MatterEvent.objects.count()
+
+    with pytest.raises(ValidationError) as busy:
+        s.matter_note(matter=matter, user=staff.worker, public_note="已上门了解情况")
+
+    assert "version" in busy.value.message_dict
+    assert len(seen) == s.STEP_ATTEMPTS
+    assert MatterEvent.objects.count() == events
+    assert Matter.objects.get(pk=matter.pk).version == 1 + s.STEP_ATTEMPTS
+
+
+# Committed data, so that the threads' connections see it.
+@pytest.mark.django_db(transaction=True)
+def test_steps_at_once_on_one_matter_all_land_in_order(default_categories, new_matter, staff):
+    matter = s.matter_sign(matter=new_matter(), user=staff.worker)
+    writers, notes_each = 4, 5
+    barrier = threading.Barrier(writers)
+    errors: list[Exception] = []
+
+    def run(i: int) -> None:
+        with actor_context(source=Source.SYSTEM):
+            barrier.wait()
+            for n in range(notes_each):
+                try:
+                    s.matter_note(matter=matter, user=staff.worker, public_note=f"进展{i}-{n}")
+                except Exception as exc:  # reported below; a thread's exception would be lost
+                    errors.append(exc)
+        connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    # A writer that lost every one of its tries would answer "try again"; none may be lost
+    # silently: each note that was not refused is on the timeline, once.
+    busy = [e for e in errors if isinstance(e, ValidationError) and "version" in e.message_dict]
+    assert [e for e in errors if e not in busy] == []
+    landed = writers * notes_each - len(busy)
+    assert landed >= writers * notes_each * 3 // 4  # giving up stays the exception
+    notes = MatterEvent.objects.filter(matter=matter, action="note")
+    assert notes.count() == landed
+    assert len(set(notes.values_list("public_note", flat=True))) == landed
+    assert Matter.objects.get(pk=matter.pk).version == 1 + landed
