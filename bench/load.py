@@ -22,11 +22,12 @@ than two so that both cores stay busy while some workers wait on a lock (a keep-
 connection also stays with the worker that accepted it, and the split is uneven). Every write
 queues on one lock (SQLite's write lock; on PostgreSQL the audit chain's head row), and the
 thread holding it competes with its siblings for its process's GIL at every round trip: fewer
-threads per process hold it shorter. Measured on this machine (15 s, 32 clients, writes req/s
-SQLite / PostgreSQL): 2 × 4: 103 / 73; 4 × 2: 135 / 73 (PostgreSQL p99 657 ms); 4 × 4: 122 / 69
-(p99 978 ms); 8 × 1: 125 / 64; 8 × 2: 123 / 70, eight processes costing 10–20 % of the
-baseline's rate in switching. 8 requests are in flight; the other connections wait idle in the
-workers' pollers.
+threads per process hold it shorter. Measured on this machine on 2026-11-30 before 10:37, with
+the first write path (15 s, 32 clients, writes req/s SQLite / PostgreSQL): 2 × 4: 103 / 73;
+4 × 2: 135 / 73 (PostgreSQL p99 657 ms); 4 × 4: 122 / 69 (p99 978 ms); 8 × 1: 125 / 64;
+8 × 2: 123 / 70, eight processes costing 10–20 % of the baseline's rate in switching. With the present write path (30 s, 11:40), 8 × 1 gave 185 / 176
+against 4 × 2's 184 / 172: no better. 8 requests are in flight; the other connections wait idle
+in the workers' pollers.
 
 The clients are coroutines of this one process, each with its own keep-alive HTTP/1.1
 connection over asyncio streams (no client library: threads would spend the CPU the server
