@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.crypto import new_secret
 from gridgov.core.fields import BytewiseCharField
 
 from .roles import Role
@@ -76,7 +76,7 @@ class ApiToken(models.Model):
 
     @staticmethod
     def new_secret() -> str:
-        return "gg_" + secrets.token_urlsafe(32)
+        return new_secret("gg_")
 
     @staticmethod
     def digest_of(raw: str) -> str:

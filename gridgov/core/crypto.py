@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import os
+import secrets
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -131,3 +132,16 @@ def mask_phone(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def new_secret(mark: str) -> str:
+    """``mark`` and 43 random URL-safe characters (256 bits), the first of them not a "-".
+
+    The characters after the mark begin the secret's visible prefix, which ``gridgov token
+    revoke`` and ``gridgov open311 keys revoke`` take as an argument: one beginning with "-"
+    (one secret in 64) would be read as an option there.
+    """
+    while True:
+        body = secrets.token_urlsafe(32)
+        if not body.startswith("-"):
+            return mark + body

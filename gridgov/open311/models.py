@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.crypto import new_secret
 
 KEY_MARK = "o311_"
 PREFIX_LENGTH = 8
@@ -59,7 +60,7 @@ class ApiKey(models.Model):
 
     @staticmethod
     def new_secret() -> str:
-        return KEY_MARK + secrets.token_urlsafe(32)
+        return new_secret(KEY_MARK)
 
     @staticmethod
     def prefix_of(raw: str) -> str:

@@ -125,3 +125,10 @@ def test_deleting_an_entry_or_the_tail_is_detected():
     AuditEntry.objects.filter(pk__gte=entries[2].pk).delete()  # cut the tail
     result = audit_verify()
     assert not result.ok and result.first_broken_id is None and "链尾" in result.reason
+
+
+def test_a_new_secret_never_begins_its_prefix_with_a_dash(monkeypatch):
+    """A command line would read the prefix "-abc…" as an option (one secret in 64)."""
+    drawn = iter(["-" + "a" * 42, "_" + "b" * 42])
+    monkeypatch.setattr(crypto.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert crypto.new_secret("gg_") == "gg__" + "b" * 42
