@@ -41,8 +41,9 @@ from .steps import add_event, audit_step, clean_text, set_level, state_of
 from .transitions import TRANSITIONS
 
 _COLUMNS = [f for f in Matter._meta.concrete_fields if not f.primary_key]
-# Tries of a step whose row another writer changed in between; more only under a storm of
-# writes to one matter, which then answers "try again".
+# How many times a step runs when other writers keep changing its matter in between, and the
+# pause before each new try (random, up to this × the try's number). Only a storm of writes to
+# one matter uses them up; the step then answers "try again" and has written nothing.
 STEP_ATTEMPTS = 4
 STEP_RETRY_PAUSE_S = 0.01
 
