@@ -9,9 +9,12 @@ For each engine, in one run and on the same machine:
      boundaries), a county administrator made by ``gridgov firstadmin`` and an API token by
      ``gridgov token create``, all as subprocesses with the server's environment;
   2. gunicorn (gthread workers, no access log, GRIDGOV_DEBUG off) on a free port of 127.0.0.1;
-  3. the baseline: ``--clients`` clients × ``--seconds`` on ``GET /api/v1/me`` with the token;
-  4. the writes: the same clients each loop create (POST /api/v1/matters/ with a point inside a
+  3. the baseline: ``--clients`` clients on ``GET /api/v1/me`` with the token;
+  4. the writes: as many clients each loop create (POST /api/v1/matters/ with a point inside a
      micro-grid), sign, then note or settle (one create and two updates a cycle);
+     3 and 4 take turns, ``--rounds`` (3) of each sharing ``--seconds`` (60), so that the
+     machine's speed drifting during a run weighs on both alike; their rounds are pooled, and
+     each round's pair is reported too;
   5. every matter acknowledged (201 with a number) is looked up in the database: it must be
      there, with the status and version its last acknowledged update gave it; and the audit
      chain must verify (``gridgov audit verify``).
@@ -68,7 +71,7 @@ from bench.load_client import (
     writes_client,
 )
 from bench.load_meters import CpuMeter, WaitSampler, connections_by_worker
-from bench.pages import percentile
+from bench.load_stats import merged, summarize
 from bench.run import PG_ADMIN, RESULTS, ROOT, VAR, fresh_database, pg_available
 
 ADMIN = "bench-load-admin"
@@ -252,36 +255,8 @@ def tail(path: Path, n: int = 40) -> str:
 # --- one engine -----------------------------------------------------------------------------
 
 
-def summarize(phase: Phase) -> dict:
-    every = [ms for values in phase.latencies.values() for ms in values]
-    ok = sum(phase.ok.values())
-    rates = [phase.per_second.get(s, 0) for s in range(int(phase.seconds))]
-    return {
-        "seconds": round(phase.seconds, 2),
-        "requests": len(every),
-        "ok": ok,
-        "rps": round(ok / phase.seconds, 1) if phase.seconds else 0.0,
-        "p50_ms": round(percentile(every, 0.50), 1) if every else None,
-        "p99_ms": round(percentile(every, 0.99), 1) if every else None,
-        "max_ms": round(max(every), 1) if every else None,
-        "errors": sum(phase.errors.values()),
-        "errors_by_kind": dict(phase.errors),
-        "error_samples": phase.samples,
-        "per_second_min": min(rates) if rates else None,
-        "per_second_max": max(rates) if rates else None,
-        "ops": {
-            op: {
-                "ok": phase.ok[op],
-                "p50_ms": round(percentile(v, 0.50), 1),
-                "p99_ms": round(percentile(v, 0.99), 1),
-            }
-            for op, v in phase.latencies.items()
-        },
-    }
-
-
 async def measured(
-    server: Server, database: str, token: str, workload, args, points
+    server: Server, database: str, token: str, workload, args, points, seconds: float
 ) -> tuple[Phase, dict]:
     """A warm-up, then the measured phase on the same connections, with the CPU it took and
     the connections' spread over the workers.
@@ -295,8 +270,8 @@ async def measured(
         warm = await run_clients(conns, workload, args.warmup, points, ramp=0.01)
         meter = CpuMeter(server, database)
         waits = WaitSampler(database)
-        task = asyncio.create_task(run_clients(conns, workload, args.seconds, points))
-        await asyncio.sleep(min(2.0, args.seconds / 2))
+        task = asyncio.create_task(run_clients(conns, workload, seconds, points))
+        await asyncio.sleep(min(2.0, seconds / 2))
         spread = await asyncio.to_thread(connections_by_worker, server.port)
         phase = await task
         stats = summarize(phase)
@@ -386,15 +361,33 @@ def bench_engine(engine: str, args) -> dict:
             "engine": engine,
             "server": {"workers": args.workers, "threads": args.threads, "class": "gthread"},
         }
-        for name, workload in [("baseline", baseline_client), ("writes", writes_client)]:
-            phase, stats = asyncio.run(measured(server, database, token, workload, args, points))
-            result[name] = stats
-            print(
-                f"  {name}: {stats['rps']} req/s, p50 {stats['p50_ms']} ms, "
-                f"p99 {stats['p99_ms']} ms, {stats['errors']} errors, "
-                f"client CPU {stats['cpu']['client_cores']} cores",
-                flush=True,
-            )
+        # Baseline and writes take turns, so that a drift of the machine's speed over the
+        # minutes of a run (seen: the same baseline at 372 and at 512 req/s an hour apart)
+        # weighs on both alike rather than on whichever ran at the time.
+        phases = [("baseline", baseline_client), ("writes", writes_client)]
+        rounds: dict[str, list] = {name: [] for name, _ in phases}
+        for turn in range(1, args.rounds + 1):
+            for name, workload in phases:
+                seconds = args.seconds / args.rounds
+                measured_round = measured(server, database, token, workload, args, points, seconds)
+                phase, stats = asyncio.run(measured_round)
+                rounds[name].append((phase, stats))
+                print(
+                    f"  round {turn}, {name}: {stats['rps']} req/s, p50 {stats['p50_ms']} ms, "
+                    f"p99 {stats['p99_ms']} ms, {stats['errors']} errors, "
+                    f"client CPU {stats['cpu']['client_cores']} cores",
+                    flush=True,
+                )
+        result["rounds"] = [
+            {
+                "baseline_rps": b["rps"],
+                "writes_rps": w["rps"],
+                "ratio": round(w["rps"] / max(b["rps"], 1e-9), 2),
+            }
+            for (_p, b), (_q, w) in zip(rounds["baseline"], rounds["writes"], strict=True)
+        ]
+        for name, _ in phases:
+            phase, result[name] = merged(rounds[name])
             if name == "writes":
                 result["stored"] = verify(url, phase)
         server.stop()
@@ -460,6 +453,10 @@ def report(run: dict) -> str:
                 notes.append(f"- {r['engine']} {name}: {n} × {kind}")
         if r["stored"]["wrong_state"]:
             notes.append(f"- {r['engine']}: {r['stored']['examples']}")
+        turns = "; ".join(
+            f"{t['baseline_rps']} / {t['writes_rps']} = {t['ratio']}" for t in r.get("rounds", [])
+        )
+        notes.append(f"- {r['engine']}: rounds, baseline / writes req/s = ratio: {turns}")
         notes.append(
             f"- {r['engine']}: audit chain {'verified' if r['audit_chain_ok'] else 'BROKEN'} "
             f"({' '.join(r['audit_chain'])}); connections per worker "
@@ -484,6 +481,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns of baseline and writes sharing --seconds"
+    )
     # 4 × 2 on 2 cores: see "The server" in the docstring.
     parser.add_argument("--workers", type=int, default=4, help="gunicorn gthread workers")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
