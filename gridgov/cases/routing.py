@@ -59,6 +59,11 @@ def validate_point(lat: float | None, lng: float | None) -> None:
         raise ValidationError({"lng": _("经度%(v)s不在中国境内") % {"v": lng}})
 
 
+# The places a matter is routed to, without their boundaries: polygons of up to thousands of
+# points, parsed from JSON on every read, which routing (done by the index) never needs.
+_NODES = GridNode.objects.defer("boundary")
+
+
 def level_rank(level: str) -> int:
     return LEVEL_ORDER.index(level)
 
@@ -68,7 +73,7 @@ def start_node(place: GridNode, category: Category) -> GridNode:
     if level_rank(place.level) >= level_rank(category.start_level):
         return place
     code = place.code[: CODE_LENGTH[category.start_level]]
-    return GridNode.objects.get(code=code)
+    return _NODES.get(code=code)
 
 
 def _place_of_address(address: str) -> GridNode | None:
@@ -83,11 +88,11 @@ def _place_of_address(address: str) -> GridNode | None:
         key=lambda item: len(item[1]),
         default=None,
     )
-    return GridNode.objects.get(pk=best[0]) if best else None
+    return _NODES.get(pk=best[0]) if best else None
 
 
 def _top() -> GridNode:
-    top = GridNode.objects.filter(parent__isnull=True).order_by("code").first()
+    top = _NODES.filter(parent__isnull=True).order_by("code").first()
     if top is None:
         raise ValidationError({"location": _("尚未建立网格，无法受理")})
     return top
@@ -111,7 +116,7 @@ def route_matter(
             index = microgrid_index()
             hit = index.locate(lat, lng, tolerance_m=rule_value(ROUTING_TOLERANCE_METERS))
             if hit.node_id is not None:
-                found = GridNode.objects.get(pk=hit.node_id)
+                found = _NODES.get(pk=hit.node_id)
                 how = RoutedBy.INSIDE if hit.how == "inside" else RoutedBy.NEAREST
         if found is None and place is not None:
             found, how = place, RoutedBy.PLACE
@@ -122,7 +127,7 @@ def route_matter(
         if found is None and lat is not None and lng is not None:
             near = microgrid_index().nearest_any(lat, lng)
             if near.node_id is not None:
-                found = GridNode.objects.get(code=near.code[: CODE_LENGTH[GridLevel.TOWN]])
+                found = _NODES.get(code=near.code[: CODE_LENGTH[GridLevel.TOWN]])
                 how = RoutedBy.TOWN_INBOX
         if found is None:
             if lat is None and not address and place is None:
