@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -231,12 +231,32 @@ def export_to(
     if not qs.query.order_by:
         qs = qs.order_by(*spec.order)
     rows = (spec.row(obj) for obj in qs.iterator(chunk_size=CHUNK))
-    headers = export_headers(kind)
     note = str(REVEALED_NOTE if reveal else MASKED_NOTE) if spec.personal else None
+    return write_table(
+        stream,
+        fmt=fmt,
+        title=SCHEMAS[kind].title,
+        headers=export_headers(kind),
+        rows=rows,
+        note=note,
+    )
+
+
+def write_table(
+    stream: BinaryIO,
+    *,
+    fmt: str,
+    title: str,
+    headers: list[str],
+    rows: Iterable[list[Any]],
+    note: str | None = None,
+) -> int:
+    """Write a table to ``stream`` as ``xlsx`` or ``csv`` (UTF-8 with a BOM, which Excel reads),
+    row by row; ``note`` goes above the headers. The rows written."""
     if fmt == "csv":
         return _write_csv(stream, headers, rows, note)
     if fmt == "xlsx":
-        return _write_xlsx(stream, SCHEMAS[kind].title, headers, rows, note)
+        return _write_xlsx(stream, title, headers, rows, note)
     raise ValueError(f"unknown export format {fmt!r}")
 
 

@@ -6,7 +6,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib import messages
@@ -123,8 +123,7 @@ def export_response(
 
     IDs and phones are masked; a POST with ``reveal=1`` and a reason writes them in full, for
     the rows the user may also reveal (the file says so, and the export is audited with its
-    reason). Written to a temporary file first: a county's list does not fit comfortably in
-    memory, and the XLSX writer needs a seekable stream.
+    reason).
     """
     from gridgov.dataio.exports import export_to
 
@@ -148,18 +147,40 @@ def export_response(
             )
             return redirect(request.get_full_path())
         queryset = queryset.restrict(user, "reveal")
+    return export_file(
+        request,
+        object_type=kind,
+        filename=filename,
+        fmt=fmt,
+        write=lambda stream: export_to(
+            stream, kind=kind, queryset=queryset, fmt=fmt, reveal=reveal
+        ),
+        audited={"full": True, "reason": reason} if reveal else None,
+    )
+
+
+def export_file(
+    request: HttpRequest,
+    *,
+    object_type: str,
+    filename: str,
+    fmt: str,
+    write: Callable[[BinaryIO], int],
+    audited: dict[str, Any] | None = None,
+) -> FileResponse:
+    """Send what ``write`` writes (it returns the rows written), and audit the export with the
+    list's filters. Written to a temporary file first: a county's list does not fit comfortably
+    in memory, and the XLSX writer needs a seekable stream."""
     # FileResponse closes the file when the response has been sent; close it here on failure.
     stream = tempfile.TemporaryFile(dir=_tmp_dir())  # noqa: SIM115
     try:
-        rows = export_to(stream, kind=kind, queryset=queryset, fmt=fmt, reveal=reveal)
+        rows = write(stream)
         stream.seek(0)
     except BaseException:
         stream.close()
         raise
-    after = {"rows": rows, "format": fmt, "filters": _filters(request)}
-    if reveal:
-        after.update(full=True, reason=reason)
-    audit_record(action="export", object_type=kind, object_repr=filename, after=after)
+    after = {"rows": rows, "format": fmt, "filters": _filters(request), **(audited or {})}
+    audit_record(action="export", object_type=object_type, object_repr=filename, after=after)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(
         stream,
