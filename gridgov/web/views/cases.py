@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.roles import Action, Role
 from gridgov.accounts.scope import user_may
+from gridgov.cases.exports import MASKED_NOTE, matters_table
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Matter, MatterPhoto, Status
 from gridgov.cases.selectors import (
@@ -31,12 +32,22 @@ from gridgov.cases.transitions import TRANSITIONS, action_label, allowed_from
 from gridgov.core.crypto import mask_name, mask_phone
 from gridgov.core.scoping import collapse_paths, get_scoped_or_404, scope_paths
 from gridgov.core.workdays import calendar_warning
+from gridgov.dataio.exports import write_table
 from gridgov.grid.models import GridLevel, GridNode
 from gridgov.people.models import Household
 
 from ..forms_actions import ActionChoices, ActionForm, action_form
 from ..forms_cases import MatterFilterForm, StaffIntakeForm, add_service_errors
-from .common import grid_crumbs, may_anywhere, page_view, paginate, scoped_node
+from .common import (
+    EXPORT_FORMATS,
+    export_file,
+    grid_crumbs,
+    may_anywhere,
+    page_view,
+    paginate,
+    scoped_node,
+    wants_export,
+)
 
 MATTER_READ = Matter.objects.for_display().select_related("household", "reporter_user")
 # The select of places on the list and measures pages: down to villages (a worker's own
@@ -80,6 +91,8 @@ def matters(request: HttpRequest) -> HttpResponse:
         ).select_related("grid_node")
     if filters["overdue"] == "1":
         queryset = queryset.order_by("deadline", "id")
+    if wants_export(request):
+        return _matters_export(request, queryset)
     return render(
         request,
         "web/matters/list.html",
@@ -90,8 +103,29 @@ def matters(request: HttpRequest) -> HttpResponse:
             "page": paginate(request, queryset),
             "now": timezone.now(),
             "may_report": may_anywhere(user, Action.REPORT_MATTER),
+            "may_export": may_anywhere(user, Action.EXPORT),
             "nav": "matters",
         },
+    )
+
+
+def _matters_export(request: HttpRequest, queryset: QuerySet[Matter]) -> HttpResponse:
+    """The list as it is filtered, as a ledger (台账), where the user may export; the reporters'
+    names and phones masked, the export audited."""
+    user = request.user
+    fmt = request.GET.get("format", "")
+    if fmt not in EXPORT_FORMATS or not may_anywhere(user, Action.EXPORT):
+        raise Http404
+    title = _("民情事项台账")
+    headers, rows = matters_table(queryset.restrict(user, Action.EXPORT))
+    return export_file(
+        request,
+        object_type="cases.matter",
+        filename=title,
+        fmt=fmt,
+        write=lambda stream: write_table(
+            stream, fmt=fmt, title=title, headers=headers, rows=rows, note=str(MASKED_NOTE)
+        ),
     )
 
 
