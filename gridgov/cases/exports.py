@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gridgov.core.choices import choice_label
 from gridgov.core.crypto import mask_name, mask_phone
 
 from .models import OPEN_STATUSES, Matter
@@ -45,8 +46,8 @@ def _columns() -> list[tuple[str, Callable[[Matter], Any]]]:
         (_("编号"), lambda m: m.number),
         (_("类别"), lambda m: m.category.name),
         (_("内容"), lambda m: m.description),
-        (_("来源渠道"), lambda m: m.get_channel_display()),
-        (_("状态"), lambda m: m.get_status_display()),
+        (_("来源渠道"), lambda m: choice_label(m, "channel")),
+        (_("状态"), lambda m: choice_label(m, "status")),
         (_("所在网格"), lambda m: m.grid_node.name),
         (_("网格代码"), lambda m: m.grid_path),
         (_("承办层级"), lambda m: m.handler_node.name),
@@ -59,7 +60,7 @@ def _columns() -> list[tuple[str, Callable[[Matter], Any]]]:
         (_("办结时间"), lambda m: _when(m.settled_at)),
         (_("按期办结"), lambda m: _yes_no(m.settled_on_time)),
         (_("答复"), lambda m: m.answer),
-        (_("满意度"), lambda m: m.get_satisfaction_display() if m.satisfaction else ""),
+        (_("满意度"), lambda m: choice_label(m, "satisfaction") if m.satisfaction else ""),
         (_("反映人"), _reporter),
         (_("联系电话"), lambda m: mask_phone(m.reporter_phone) if m.reporter_phone_cipher else ""),
     ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db import models
 from ninja import Field, Schema
 from pydantic import ConfigDict
+
+from gridgov.core.choices import choice_label
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -22,16 +23,7 @@ class Choice(Schema):
 
 
 def choice(obj: models.Model, field: str) -> dict[str, str]:
-    value = getattr(obj, field)
-    label = _labels(obj._meta.get_field(field)).get(value, value)
-    return {"code": value, "label": str(label)}  # str() translates into the request's language
-
-
-@functools.cache
-def _labels(field: models.Field) -> dict[Any, Any]:
-    """A field's choices as a dict, made once: ``get_FOO_display`` makes it again on every
-    call (4 % of a matter's API answer)."""
-    return dict(field.flatchoices)
+    return {"code": getattr(obj, field), "label": choice_label(obj, field)}
 
 
 class NodeRef(Schema):
