@@ -72,7 +72,8 @@ from bench.load_client import (
 )
 from bench.load_meters import CpuMeter, WaitSampler, connections_by_worker
 from bench.load_stats import merged, summarize
-from bench.run import PG_ADMIN, RESULTS, ROOT, VAR, fresh_database, pg_available
+from bench.run import PG_ADMIN, ROOT, VAR, fresh_database, pg_available, save_results
+from gridgov.core.management.commands.serve import gunicorn_args
 
 ADMIN = "bench-load-admin"
 ENV = {
@@ -195,19 +196,12 @@ class Server:
 
 def start_server(env: dict, workers: int, threads: int, log: Path) -> Server:
     port = free_port()
+    # What ``gridgov serve`` starts, without its access log, and patient with a slow machine.
     args = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "gridgov.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
+        *gunicorn_args(
+            bind=f"127.0.0.1:{port}", workers=workers, threads=threads, access_log=False
+        ),
         "--timeout",
         "120",
         "--graceful-timeout",
@@ -501,10 +495,7 @@ def main() -> None:
     run = {"date": f"{now:%Y-%m-%d %H:%M} UTC", "args": vars(args), "engines": engines}
     text = report(run)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"load-{now:%Y%m%d-%H%M}{'-' + args.tag if args.tag else ''}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(run, indent=1, ensure_ascii=False))
-    (RESULTS / f"{stem}.md").write_text(text)
+    save_results(f"load-{now:%Y%m%d-%H%M}{'-' + args.tag if args.tag else ''}", run, text)
 
 
 if __name__ == "__main__":

@@ -49,12 +49,9 @@ def main() -> None:
     result = bench(args)
     text = report(result)
     print(text)
-    from bench.run import RESULTS
+    from bench.run import save_results
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{RESULTS_NAME}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    (RESULTS / f"{stem}.md").write_text(text)
+    save_results(f"{RESULTS_NAME}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}", result, text)
 
 
 def bench(args) -> dict:

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -279,12 +280,14 @@ def bench_import(args: argparse.Namespace) -> None:
         results.append(bench_engine(engine, args.scale, csv_dir))
     text = report(results, args.scale)
     print(text)
+    save_results(f"import-{args.scale}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}", results, text)
+
+
+def save_results(stem: str, data: Any, text: str) -> None:
+    """A stage's figures to ``bench/results/<stem>.json`` and its report to ``<stem>.md``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
-    (RESULTS / f"import-{args.scale}-{stamp}.json").write_text(
-        json.dumps(results, indent=1, ensure_ascii=False)
-    )
-    (RESULTS / f"import-{args.scale}-{stamp}.md").write_text(text)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    (RESULTS / f"{stem}.md").write_text(text)
 
 
 if __name__ == "__main__":

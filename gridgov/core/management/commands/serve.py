@@ -14,7 +14,8 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1)
 
 
-def gunicorn_args(*, bind: str, workers: int, threads: int) -> list[str]:
+def gunicorn_args(*, bind: str, workers: int, threads: int, access_log: bool = True) -> list[str]:
+    """gunicorn's arguments (bench/load.py starts the server it measures with them too)."""
     return [
         "gridgov.wsgi:application",
         "--bind",
@@ -28,8 +29,7 @@ def gunicorn_args(*, bind: str, workers: int, threads: int) -> list[str]:
         # Clients that keep their connection (the API's, a browser's) save a handshake a request.
         "--keep-alive",
         "30",
-        "--access-logfile",
-        "-",
+        *(["--access-logfile", "-"] if access_log else []),
     ]
 
 
