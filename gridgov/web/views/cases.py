@@ -39,8 +39,8 @@ from gridgov.people.models import Household
 from ..forms_actions import ActionChoices, ActionForm, action_form
 from ..forms_cases import MatterFilterForm, StaffIntakeForm, add_service_errors
 from .common import (
-    EXPORT_FORMATS,
     export_file,
+    export_format,
     grid_crumbs,
     may_anywhere,
     page_view,
@@ -113,9 +113,7 @@ def _matters_export(request: HttpRequest, queryset: QuerySet[Matter]) -> HttpRes
     """The list as it is filtered, as a ledger (台账), where the user may export; the reporters'
     names and phones masked, the export audited."""
     user = request.user
-    fmt = request.GET.get("format", "")
-    if fmt not in EXPORT_FORMATS or not may_anywhere(user, Action.EXPORT):
-        raise Http404
+    fmt = export_format(request)
     title = _("民情事项台账")
     headers, rows = matters_table(queryset.restrict(user, Action.EXPORT))
     return export_file(

@@ -129,9 +129,7 @@ def export_response(
 
     user = request.user
     data = request.POST if request.method == "POST" else request.GET
-    fmt = data.get("format", "")
-    if fmt not in EXPORT_FORMATS or not may_anywhere(user, "export"):
-        raise Http404
+    fmt = export_format(request)
     reveal = request.method == "POST" and data.get("reveal") == "1"
     reason = ""
     queryset = queryset.restrict(user, "export")
@@ -157,6 +155,15 @@ def export_response(
         ),
         audited={"full": True, "reason": reason} if reveal else None,
     )
+
+
+def export_format(request: HttpRequest) -> str:
+    """The format asked for; 404 for an unknown one, or for a user who may export nowhere."""
+    data = request.POST if request.method == "POST" else request.GET
+    fmt = data.get("format", "")
+    if fmt not in EXPORT_FORMATS or not may_anywhere(request.user, "export"):
+        raise Http404
+    return fmt
 
 
 def export_file(
