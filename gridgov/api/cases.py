@@ -23,7 +23,13 @@ from gridgov.accounts.scope import user_may
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Category, Department, Matter
 from gridgov.cases.notify import notifications_read
-from gridgov.cases.selectors import inbox, matter_measures, matters_filtered, unread_count
+from gridgov.cases.selectors import (
+    inbox,
+    matter_measures,
+    matter_timeline,
+    matters_filtered,
+    unread_count,
+)
 from gridgov.cases.services import matter_act
 from gridgov.cases.transitions import TRANSITIONS, allowed_from
 from gridgov.grid.models import GridNode
@@ -60,7 +66,7 @@ def matter_label(number: str) -> str:
 def detail(user: Any, matter: Matter) -> Matter:
     timeline = getattr(matter, "timeline", None)  # a new matter's, kept by the intake
     if timeline is None:
-        timeline = list(matter.events.select_related("actor"))
+        timeline = matter_timeline(matter)
     matter.events_list = timeline
     matter.allowed = [
         name

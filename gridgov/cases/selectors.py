@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Action, role_allows
+from gridgov.core.compiled import CompiledRead
 from gridgov.core.rules import rule_value
 from gridgov.grid.locate import distance_m
 from gridgov.grid.models import CHILD_LEVEL, CODE_LENGTH, GridLevel, GridNode
@@ -65,6 +66,14 @@ def matters_filtered(
     if q:
         qs = qs.filter(Q(number=q.strip()) | Q(description__contains=q.strip()))
     return qs
+
+
+_TIMELINE = CompiledRead("cases.timeline")
+
+
+def matter_timeline(matter: Matter) -> list[MatterEvent]:
+    """What staff see: every step with who took it, its internal note and its public one."""
+    return _TIMELINE.fetch(matter.events.select_related("actor"))
 
 
 def public_timeline(matter: Matter) -> list[MatterEvent]:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
+from gridgov.core.compiled import CompiledRead
 from gridgov.core.rules import rule_value
 from gridgov.core.workdays import add_workdays
 from gridgov.grid.models import GridNode
@@ -48,6 +49,10 @@ STEP_ATTEMPTS = 4
 STEP_RETRY_PAUSE_S = 0.01
 
 
+# Every step reads its matter with five related rows: compiled once, not at every step.
+_STEP_READ = CompiledRead("cases.step_read")
+
+
 class _Stale(Exception):
     """The row changed between the step's read and its write."""
 
@@ -61,9 +66,10 @@ def _read(matter: Matter, user: Any = None) -> Matter:
     """
     rows = Matter.objects.for_step()
     if matter.pk is None:
-        current = rows.restrict(user, Action.VIEW).get(number=matter.number)
+        rows = rows.restrict(user, Action.VIEW).filter(number=matter.number)
     else:
-        current = rows.get(pk=matter.pk)
+        rows = rows.filter(pk=matter.pk)
+    current = _STEP_READ.get(rows)
     current._as_read = {f.attname: getattr(current, f.attname) for f in _COLUMNS}
     return current
 

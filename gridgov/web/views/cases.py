@@ -24,6 +24,7 @@ from gridgov.cases.models import Matter, MatterPhoto, Status
 from gridgov.cases.selectors import (
     assignee_candidates,
     duplicate_candidates,
+    matter_timeline,
     matters_filtered,
     transfer_departments,
 )
@@ -258,7 +259,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    events = list(matter.events.select_related("actor"))
+    events = matter_timeline(matter)
     duplicates = duplicate_candidates(matter, user=user)
     departments = None
     if matter.is_open and user_may(user, TRANSITIONS["transfer"].permission, matter.handler_path):
