@@ -24,6 +24,7 @@ from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Category, Department, Matter
 from gridgov.cases.notify import notifications_read
 from gridgov.cases.selectors import (
+    active_category,
     inbox,
     matter_measures,
     matter_timeline,
@@ -144,7 +145,7 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
     """Routed by household, point, grid code or address (in that order); a place outside the
     user's scope for "report_matter" answers 404 and nothing is stored."""
     user = auth_user(request)
-    category = Category.objects.filter(code=payload.category, is_active=True).first()
+    category = active_category(payload.category)
     if category is None:
         raise ValidationError({"category": _("未知的类别%(c)s") % {"c": payload.category}})
     household = place = None

@@ -22,11 +22,13 @@ from django.utils.module_loading import import_string
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Action, role_allows
+from gridgov.core.compiled import CompiledRead
 from gridgov.grid.models import GridNode
 
 from .models import Delivery, Matter, Notification
 
 MAX_ATTEMPTS = 5
+_HANDLERS = CompiledRead("cases.handlers")  # at every intake, and for every warning of a tick
 
 
 class Channel(Protocol):
@@ -66,7 +68,7 @@ def handlers_of(node: GridNode, *, role: str = "", action: str = Action.HANDLE_M
     """Users who may act at ``node``: those holding ``role`` there, else anyone there who may,
     else the nearest level above that has someone (a post left empty must not lose a matter)."""
     codes = [*node.ancestor_codes(), node.code]
-    rows = list(
+    rows = _HANDLERS.fetch(
         Assignment.objects.filter(node_code__in=codes, user__is_active=True).values_list(
             "user_id", "node_code", "role"
         )

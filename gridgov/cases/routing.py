@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gridgov.core.compiled import CompiledRead
 from gridgov.core.rules import rule_value
 from gridgov.grid.locate import microgrid_index
 from gridgov.grid.models import CODE_LENGTH, GridLevel, GridNode
@@ -62,6 +63,11 @@ def validate_point(lat: float | None, lng: float | None) -> None:
 # The places a matter is routed to, without their boundaries: polygons of up to thousands of
 # points, parsed from JSON on every read, which routing (done by the index) never needs.
 _NODES = GridNode.objects.defer("boundary")
+_NODE = CompiledRead("cases.routing.node")  # read at every intake, by id or by code
+
+
+def _node(**lookup: str | int) -> GridNode:
+    return _NODE.get(_NODES.filter(**lookup))
 
 
 def level_rank(level: str) -> int:
@@ -73,7 +79,7 @@ def start_node(place: GridNode, category: Category) -> GridNode:
     if level_rank(place.level) >= level_rank(category.start_level):
         return place
     code = place.code[: CODE_LENGTH[category.start_level]]
-    return _NODES.get(code=code)
+    return _node(code=code)
 
 
 def _place_of_address(address: str) -> GridNode | None:
@@ -88,7 +94,7 @@ def _place_of_address(address: str) -> GridNode | None:
         key=lambda item: len(item[1]),
         default=None,
     )
-    return _NODES.get(pk=best[0]) if best else None
+    return _node(pk=best[0]) if best else None
 
 
 def _top() -> GridNode:
@@ -116,7 +122,7 @@ def route_matter(
             index = microgrid_index()
             hit = index.locate(lat, lng, tolerance_m=rule_value(ROUTING_TOLERANCE_METERS))
             if hit.node_id is not None:
-                found = _NODES.get(pk=hit.node_id)
+                found = _node(pk=hit.node_id)
                 how = RoutedBy.INSIDE if hit.how == "inside" else RoutedBy.NEAREST
         if found is None and place is not None:
             found, how = place, RoutedBy.PLACE
@@ -127,7 +133,7 @@ def route_matter(
         if found is None and lat is not None and lng is not None:
             near = microgrid_index().nearest_any(lat, lng)
             if near.node_id is not None:
-                found = _NODES.get(code=near.code[: CODE_LENGTH[GridLevel.TOWN]])
+                found = _node(code=near.code[: CODE_LENGTH[GridLevel.TOWN]])
                 how = RoutedBy.TOWN_INBOX
         if found is None:
             if lat is None and not address and place is None:

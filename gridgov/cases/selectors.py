@@ -21,6 +21,7 @@ from gridgov.grid.models import CHILD_LEVEL, CODE_LENGTH, GridLevel, GridNode
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    Category,
     Channel,
     Department,
     Matter,
@@ -69,6 +70,12 @@ def matters_filtered(
 
 
 _TIMELINE = CompiledRead("cases.timeline")
+_CATEGORY = CompiledRead("cases.category")
+
+
+def active_category(code: str) -> Category | None:
+    """The category a new matter names by its code, if it is in use."""
+    return _CATEGORY.first(Category.objects.filter(code=code, is_active=True))
 
 
 def matter_timeline(matter: Matter) -> list[MatterEvent]:

@@ -51,6 +51,7 @@ STEP_RETRY_PAUSE_S = 0.01
 
 # Every step reads its matter with five related rows: compiled once, not at every step.
 _STEP_READ = CompiledRead("cases.step_read")
+_MERGED_WAITING = CompiledRead("cases.merged_waiting")  # asked at every settle
 
 
 class _Stale(Exception):
@@ -208,7 +209,7 @@ def _answer_merged(target: Matter, *, now: dt.datetime) -> None:
         merged_into=target, status=Status.MERGED, answered_at__isnull=True
     )
     # Most matters have none: ask for ids first, a third of the cost of reading whole rows.
-    pks = list(waiting.values_list("pk", flat=True))
+    pks = _MERGED_WAITING.fetch(waiting.values_list("pk", flat=True))
     if not pks:
         return
     for child in waiting.select_for_update().filter(pk__in=pks):

@@ -6,11 +6,13 @@ the step read of a matter (its row and five related rows, 130 columns over six t
 ``CompiledRead`` keeps what the first run compiled (the SQL and the compiler's map of columns to
 models) and, on later runs, compiles only the queryset's WHERE clause: for its parameters, and
 for its text, which is part of the key, so that another shape of condition (say two scope paths
-instead of one) is compiled once for itself. The rows are then made into instances by Django's
-own ``ModelIterable``, related objects included, exactly as the queryset would have made them.
+instead of one) is compiled once for itself. The rows are then made into instances (related
+objects included), dicts or tuples by Django's own iterables, exactly as the queryset would have
+made them.
 
 What the key does not hold must not vary between the querysets given to one ``CompiledRead``:
-the model, the related rows selected, the columns deferred, the order and the slice. They are
+the model, the related rows selected, the columns deferred or asked for, the order and the
+slice. They are
 checked (``_shape``), and a queryset of another shape is refused rather than answered with the
 wrong SQL. A queryset whose SELECT, joins or ORDER BY carry parameters of their own is not kept:
 it runs through the ORM every time, as it would have without this.
@@ -20,10 +22,21 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import models
-from django.db.models.query import MAX_GET_RESULTS, ModelIterable
+from django.db.models.query import (
+    MAX_GET_RESULTS,
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+)
+
+# The iterables that take their rows from the compiler's ``results_iter``: instances, dicts,
+# tuples and single values.
+_ITERABLES = (ModelIterable, ValuesIterable, ValuesListIterable, FlatValuesListIterable)
 
 
 @dataclass(frozen=True)
@@ -44,10 +57,14 @@ class _Compiled:
 _UNKEPT = object()  # a shape whose SQL has parameters outside its WHERE clause
 
 
-def _shape(query) -> tuple:
-    """What, besides the WHERE clause, decides the SQL of a plain model read."""
+def _shape(queryset: models.QuerySet) -> tuple:
+    """What, besides the WHERE clause, decides the SQL of a plain read and what it gives."""
+    query = queryset.query
     return (
         query.model,
+        queryset._iterable_class,
+        queryset._fields,
+        query.values_select,
         query.select_related,
         query.deferred_loading,
         tuple(map(str, query.order_by)),
@@ -62,19 +79,19 @@ def _shape(query) -> tuple:
 
 
 class CompiledRead:
-    """Model instances of querysets of one shape, compiled once per WHERE clause and database."""
+    """The rows of querysets of one shape, compiled once per WHERE clause and database."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._shape: tuple | None = None
         self._kept: dict[tuple[str, str], _Compiled | object] = {}
 
-    def fetch(self, queryset: models.QuerySet) -> list[models.Model]:
-        """The instances ``list(queryset)`` would give."""
-        if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
-            raise ValueError(f"{self.name}: only plain model reads are kept compiled")
+    def fetch(self, queryset: models.QuerySet) -> list[Any]:
+        """What ``list(queryset)`` would give: instances, or the values asked for."""
+        if queryset._iterable_class not in _ITERABLES or queryset._prefetch_related_lookups:
+            raise ValueError(f"{self.name}: only plain reads are kept compiled")
         query = queryset.query
-        shape = _shape(query)
+        shape = _shape(queryset)
         if self._shape is None:
             self._shape = shape
         elif shape != self._shape:
@@ -121,6 +138,11 @@ class CompiledRead:
             return list(queryset)
         finally:
             del query.get_compiler
+
+    def first(self, queryset: models.QuerySet) -> Any:
+        """What ``queryset.first()`` would give."""
+        rows = self.fetch((queryset if queryset.ordered else queryset.order_by("pk"))[:1])
+        return rows[0] if rows else None
 
     def get(self, queryset: models.QuerySet) -> models.Model:
         """The one instance ``queryset.get()`` would give, or its exceptions."""

@@ -134,8 +134,32 @@ def test_a_queryset_of_another_shape_is_refused(tree):
     ):
         with pytest.raises(ValueError, match="another shape"):
             read.fetch(other)
-    with pytest.raises(ValueError, match="plain model reads"):
-        read.fetch(_with_parents().values("code"))
+    with pytest.raises(ValueError, match="another shape"):
+        read.fetch(_with_parents().filter(code=tree.town.code).values("code"))
+    with pytest.raises(ValueError, match="plain reads"):
+        read.fetch(_with_parents().prefetch_related("children"))
+
+
+@pytest.mark.django_db
+def test_values_and_tuples_come_as_the_queryset_gives_them(tree):
+    pairs, flat = CompiledRead("test.pairs"), CompiledRead("test.flat")
+    for code in (tree.village.code, tree.other_village.code):
+        rows = GridNode.objects.filter(code__startswith=code).order_by("code")
+        assert pairs.fetch(rows.values_list("code", "level")) == list(
+            rows.values_list("code", "level")
+        )
+        assert flat.fetch(rows.values_list("pk", flat=True)) == list(
+            rows.values_list("pk", flat=True)
+        )
+    assert len(pairs._kept) == len(flat._kept) == 1
+
+
+@pytest.mark.django_db
+def test_first_orders_by_key_when_the_queryset_has_no_order(tree):
+    read = CompiledRead("test.first")
+    towns = GridNode.objects.filter(code__startswith=tree.town.code).order_by()
+    assert read.first(towns) == towns.first() == tree.town
+    assert read.first(GridNode.objects.filter(code="0").order_by()) is None
 
 
 @pytest.mark.django_db

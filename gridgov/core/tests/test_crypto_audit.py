@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from gridgov.core import crypto
 from gridgov.core.audit import audit_record, audit_verify
-from gridgov.core.models import AuditEntry
+from gridgov.core.models import AuditEntry, AuditHead
 
 
 @given(st.text(alphabet="0123456789X", min_size=18, max_size=18))
@@ -80,6 +80,28 @@ def test_the_database_refuses_to_change_an_entry():
     entry = _chain(1)[0]
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(after={"name": "篡改"})
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_each_entry_is_stored_as_returned_and_linked_to_the_one_before():
+    """On PostgreSQL the database links and hashes the entry (one statement); on SQLite Python
+    does: either way the entry returned is the row stored, and the chain verifies."""
+    AuditHead.objects.all().delete()  # from the very first entry, when no head row exists yet
+    entries = [
+        audit_record(action="create", object_type="t", object_id="1", after={"名": "张三 🌾"}),
+        audit_record(action="update", object_type="t", object_id="1", before=None, after=None),
+        _chain(1)[-1],
+    ]
+    stored = {e.pk: e for e in AuditEntry.objects.all()}
+    previous = "0" * 64
+    for entry in entries:
+        row = stored[entry.pk]
+        assert (entry.prev_hash, entry.entry_hash) == (row.prev_hash, row.entry_hash)
+        assert row.prev_hash == previous and len(row.entry_hash) == 64
+        previous = row.entry_hash
+    head = AuditHead.objects.get(pk=1)
+    assert (head.last_hash, head.count) == (previous, 3)
     assert audit_verify().ok
 
 
