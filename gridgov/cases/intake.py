@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
+from gridgov.core.compiled import update_where
 from gridgov.core.crypto import encrypt
 from gridgov.core.identity import IdentifierError, validate_phone
 from gridgov.core.rules import rule_value
@@ -163,7 +164,7 @@ def _store(
     matter.save()
     # The number carries the day and the row id: unique without a counter table to lock.
     matter.number = f"{timezone.localtime(now):%Y%m%d}{matter.pk:06d}"
-    Matter.objects.filter(pk=matter.pk).update(number=matter.number)
+    update_where(Matter, values={"number": matter.number}, where={"pk": matter.pk})
     for upload, content_type, digest in photo_rows:
         MatterPhoto.objects.create(
             matter=matter, file=upload, content_type=content_type, size=upload.size, sha256=digest

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
-from gridgov.core.compiled import CompiledRead
+from gridgov.core.compiled import CompiledRead, update_where
 from gridgov.core.rules import rule_value
 from gridgov.core.workdays import add_workdays
 from gridgov.grid.models import GridNode
@@ -51,6 +51,7 @@ STEP_RETRY_PAUSE_S = 0.01
 
 # Every step reads its matter with five related rows: compiled once, not at every step.
 _STEP_READ = CompiledRead("cases.step_read")
+_STEP_ROWS = Matter.objects.for_step()
 _MERGED_WAITING = CompiledRead("cases.merged_waiting")  # asked at every settle
 
 
@@ -65,7 +66,7 @@ def _read(matter: Matter, user: Any = None) -> Matter:
     among the rows ``user`` may see (``Matter.DoesNotExist`` otherwise), so that a caller that
     knows only the number looks it up and checks its visibility in one statement.
     """
-    rows = Matter.objects.for_step()
+    rows = _STEP_ROWS
     if matter.pk is None:
         rows = rows.restrict(user, Action.VIEW).filter(number=matter.number)
     else:
@@ -132,8 +133,10 @@ def _write(matter: Matter, now: dt.datetime) -> None:
         for f in _COLUMNS
         if getattr(matter, f.attname) != read[f.attname]
     }
-    rows = Matter.objects.filter(pk=matter.pk, version=read["version"])
-    if rows.update(**changed) != 1:
+    if (
+        update_where(Matter, values=changed, where={"pk": matter.pk, "version": read["version"]})
+        != 1
+    ):
         raise _Stale
     matter._as_read = {f.attname: getattr(matter, f.attname) for f in _COLUMNS}
 

@@ -20,12 +20,13 @@ it runs through the ORM every time, as it would have without this.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import models
+from django.db import connections, models, router
 from django.db.models.query import (
     MAX_GET_RESULTS,
     FlatValuesListIterable,
@@ -158,3 +159,43 @@ class CompiledRead:
 
     def __repr__(self) -> str:
         return f"<CompiledRead {self.name}: {len(self._kept)} kept>"
+
+
+@functools.cache
+def _update_sql(model: type[models.Model], alias: str, sets: tuple, conditions: tuple) -> str:
+    quote = connections[alias].ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = {mark}" for column, mark in sets)
+    where = " AND ".join(f"{quote(column)} = %s" for column in conditions)
+    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"
+
+
+def update_where(
+    model: type[models.Model], *, values: dict[str, Any], where: dict[str, Any]
+) -> int:
+    """``UPDATE … SET values WHERE`` every column of ``where`` equals its value; the rows changed.
+
+    What ``model.objects.filter(**where).update(**values)`` does for plain values, without
+    compiling an ORM query at each call (the UPDATE of a matter's step cost twice as much through
+    the ORM). Names are fields' names or attnames (``assignee_id``); values are stored as the
+    ORM would store them (``get_db_prep_save``). No expressions (``F()``), no joins.
+    """
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    sets, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        prepared = field.get_db_prep_save(value, connection)
+        placeholder = getattr(field, "get_placeholder", None)
+        sets.append(
+            (field.column, placeholder(prepared, None, connection) if placeholder else "%s")
+        )
+        params.append(prepared)
+    columns = []
+    for name, value in where.items():
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        columns.append(field.column)
+        params.append(field.get_db_prep_value(value, connection, prepared=False))
+    sql = _update_sql(model, connection.alias, tuple(sets), tuple(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

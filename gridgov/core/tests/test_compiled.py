@@ -174,3 +174,32 @@ def test_a_select_with_parameters_of_its_own_runs_through_the_orm(tree, counted_
         assert node.mark == "甲" and node == tree.village
     # Compiled at each run, as without a CompiledRead (the first run once more, to find out).
     assert len(counted_compiles) == 3
+
+
+@pytest.mark.django_db
+def test_update_where_stores_what_the_orm_would_and_only_where_it_matches(tree):
+    from django.utils import timezone
+
+    from gridgov.core.compiled import update_where
+
+    when = timezone.now().replace(microsecond=123456)
+    values = {
+        "name": "改名 ‘村’",
+        "boundary": {"type": "Polygon", "coordinates": [[[113.1, 23.0], [113.2, 23.1]]]},
+        "lat": 23.05,
+        "parent_id": tree.town.pk,
+        "updated_at": when,
+        "households_count": 7,
+    }
+    changed = update_where(GridNode, values=values, where={"pk": tree.village.pk, "level": "x"})
+    assert changed == 0  # the condition did not hold: nothing written
+    assert GridNode.objects.get(pk=tree.village.pk).name == tree.village.name
+
+    assert update_where(GridNode, values=values, where={"pk": tree.village.pk, "level": "village"})
+    GridNode.objects.filter(pk=tree.other_village.pk).update(**values)  # the ORM, for comparison
+    ours, orms = (
+        {k: getattr(GridNode.objects.get(pk=pk), k) for k in values}
+        for pk in (tree.village.pk, tree.other_village.pk)
+    )
+    assert ours == orms == values
+    assert GridNode.objects.get(pk=tree.group.pk).name == tree.group.name  # no other row
