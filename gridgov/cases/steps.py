@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
+from gridgov.core.compiled import insert_row
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridNode
 
@@ -55,16 +56,18 @@ def add_event(
     public_note: str = "",
     at: dt.datetime,
 ) -> MatterEvent:
-    return MatterEvent.objects.create(
-        matter=matter,
-        action=action,
-        from_status=before,
-        to_status=matter.status,
-        actor=user if getattr(user, "pk", None) else None,
-        actor_label=actor_label(matter),
-        note=note,
-        public_note=public_note,
-        at=at,
+    return insert_row(
+        MatterEvent(
+            matter=matter,
+            action=action,
+            from_status=before,
+            to_status=matter.status,
+            actor=user if getattr(user, "pk", None) else None,
+            actor_label=actor_label(matter),
+            note=note,
+            public_note=public_note,
+            at=at,
+        )
     )
 
 

@@ -203,3 +203,42 @@ def test_update_where_stores_what_the_orm_would_and_only_where_it_matches(tree):
     )
     assert ours == orms == values
     assert GridNode.objects.get(pk=tree.group.pk).name == tree.group.name  # no other row
+
+
+@pytest.mark.django_db
+def test_insert_row_stores_what_save_would_and_reads_its_key_back(tree):
+    from django.db.models import signals
+
+    from gridgov.core.compiled import insert_row
+
+    fields = {
+        "level": "microgrid",
+        "code": "440605001201001002",
+        "name": "一组2号微网格",
+        "parent": tree.group,
+        "boundary": {"type": "Polygon", "coordinates": [[[113.1, 23.0], [113.2, 23.1]]]},
+        "lat": 23.01,
+    }
+    ours = insert_row(GridNode(**fields))
+    theirs = GridNode(**{**fields, "code": "440605001201001003"})
+    theirs.save()
+    assert ours.pk and not ours._state.adding
+    stored, saved = GridNode.objects.get(pk=ours.pk), GridNode.objects.get(pk=theirs.pk)
+    names = [f.attname for f in GridNode._meta.concrete_fields if f.attname not in ("id", "code")]
+    assert {n: getattr(stored, n) for n in names if n not in ("created_at", "updated_at")} == {
+        n: getattr(saved, n) for n in names if n not in ("created_at", "updated_at")
+    }
+    assert stored.created_at and stored.updated_at  # auto_now_add and auto_now filled in
+    with pytest.raises(ValueError, match="not a new row"):
+        insert_row(stored)
+
+    def receiver(**kwargs):
+        pass
+
+    signals.post_save.connect(receiver, sender=GridNode)
+    try:
+        with pytest.raises(ValueError, match="receivers"):
+            insert_row(GridNode(**{**fields, "code": "440605001201001004"}))
+    finally:
+        signals.post_save.disconnect(receiver, sender=GridNode)
+    assert not GridNode.objects.filter(code="440605001201001004").exists()
