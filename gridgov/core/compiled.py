@@ -56,6 +56,9 @@ class _Compiled:
     converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
 
+# How many shapes of WHERE one read keeps: a condition on a list of values has one shape per
+# length of the list; past this many, further shapes run through the ORM as usual.
+KEPT_MAX = 64
 _UNKEPT = object()  # a shape whose SQL has parameters outside its WHERE clause
 
 
@@ -107,6 +110,8 @@ class CompiledRead:
             where, params = "", ()
         key = (queryset.db, where)
         kept = self._kept.get(key)
+        if kept is None and len(self._kept) >= KEPT_MAX:
+            return list(queryset)  # shapes without end (lists of any length): not kept
         if kept is None:
             sql, all_params = compiler.as_sql()
             kept = self._kept[key] = (

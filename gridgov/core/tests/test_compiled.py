@@ -242,3 +242,16 @@ def test_insert_row_stores_what_save_would_and_reads_its_key_back(tree):
     finally:
         signals.post_save.disconnect(receiver, sender=GridNode)
     assert not GridNode.objects.filter(code="440605001201001004").exists()
+
+
+@pytest.mark.django_db
+def test_past_the_limit_of_shapes_a_read_runs_through_the_orm(tree, monkeypatch):
+    from gridgov.core import compiled
+
+    monkeypatch.setattr(compiled, "KEPT_MAX", 2)
+    read = CompiledRead("test.lists")
+    codes = [n.code for n in GridNode.objects.order_by("code")]
+    for size in range(1, 5):
+        rows = _with_parents().filter(code__in=codes[:size])
+        assert [n.code for n in read.fetch(rows)] == codes[:size]
+    assert len(read._kept) == 2  # lists of one and two values; three and four were not kept
