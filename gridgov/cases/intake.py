@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
-from gridgov.core.compiled import update_where
 from gridgov.core.crypto import encrypt
 from gridgov.core.identity import IdentifierError, validate_phone
 from gridgov.core.rules import rule_value
+from gridgov.core.sqlwrites import update_where, write_batch
 from gridgov.grid.models import GridNode
 
 from .models import Category, Matter, MatterPhoto, NotificationKind, source_fingerprint
@@ -170,36 +170,42 @@ def _store(
             matter=matter, file=upload, content_type=content_type, size=upload.size, sha256=digest
         )
     deadline_text = f"{timezone.localtime(matter.deadline):%Y-%m-%d}"
-    # The new matter's whole timeline, kept so that whoever shows it need not read it back.
-    matter.timeline = [
-        add_event(
-            matter,
-            "create",
-            before="",
-            user=reporter_user,
-            public_note=_("已受理，由%(who)s办理，办理期限%(d)s。")
-            % {"who": route.handler.name, "d": deadline_text},
-            at=now,
+    # The event, the handlers' messages and the audit entry: on PostgreSQL one statement.
+    with write_batch() as batch:
+        # The new matter's whole timeline, kept so that whoever shows it need not read it back.
+        matter.timeline = [
+            add_event(
+                matter,
+                "create",
+                before="",
+                user=reporter_user,
+                public_note=_("已受理，由%(who)s办理，办理期限%(d)s。")
+                % {"who": route.handler.name, "d": deadline_text},
+                at=now,
+                batch=batch,
+            )
+        ]
+        notify(
+            user_ids=handlers,
+            matter=matter,
+            kind=NotificationKind.ASSIGNED,
+            text=_("新事项%(n)s（%(c)s）：%(d)s")
+            % {"n": matter.number, "c": category.name, "d": matter.description[:60]},
+            batch=batch,
         )
-    ]
-    notify(
-        user_ids=handlers,
-        matter=matter,
-        kind=NotificationKind.ASSIGNED,
-        text=_("新事项%(n)s（%(c)s）：%(d)s")
-        % {"n": matter.number, "c": category.name, "d": matter.description[:60]},
-    )
-    # Last: the audit chain's head row stays locked until commit, so take it as late as we can.
-    audit_record(
-        action="matter.create",
-        instance=matter,
-        after={
-            "number": matter.number,
-            "category": category.code,
-            "channel": matter.channel,
-            "grid_path": matter.grid_path,
-            "handler_path": matter.handler_path,
-            "routed_by": route.how,
-            "deadline": matter.deadline,
-        },
-    )
+        # Last: the audit chain's head row stays locked until commit, so take it as late as
+        # we can.
+        audit_record(
+            action="matter.create",
+            instance=matter,
+            after={
+                "number": matter.number,
+                "category": category.code,
+                "channel": matter.channel,
+                "grid_path": matter.grid_path,
+                "handler_path": matter.handler_path,
+                "routed_by": route.how,
+                "deadline": matter.deadline,
+            },
+            batch=batch,
+        )

@@ -22,7 +22,8 @@ from django.utils.module_loading import import_string
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Action, role_allows
-from gridgov.core.compiled import CompiledRead, insert_row
+from gridgov.core.compiled import CompiledRead
+from gridgov.core.sqlwrites import WriteBatch, insert_row
 from gridgov.grid.models import GridNode
 
 from .models import Delivery, Matter, Notification
@@ -90,13 +91,24 @@ def holders_of(matter: Matter) -> list[int]:
     return handlers_of(matter.handler_node, role=matter.category.handler_role)
 
 
-def notify(*, user_ids: Iterable[int], matter: Matter | None, kind: str, text: str) -> int:
+def notify(
+    *,
+    user_ids: Iterable[int],
+    matter: Matter | None,
+    kind: str,
+    text: str,
+    batch: WriteBatch | None = None,
+) -> int:
+    """Write one message per user; with ``batch``, in the statement the batch sends."""
     delivery = Delivery.PENDING if outbound_channel() is not None else Delivery.NONE
     rows = [
         Notification(user_id=uid, matter=matter, kind=kind, text=text[:300], delivery=delivery)
         for uid in sorted(set(user_ids))
     ]
-    if len(rows) == 1:  # the usual case: one handler, one plain INSERT
+    if batch is not None:
+        for row in rows:
+            batch.insert(row)
+    elif len(rows) == 1:  # the usual case: one handler, one plain INSERT
         insert_row(rows[0])
     else:
         Notification.objects.bulk_create(rows)

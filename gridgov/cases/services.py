@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
-from gridgov.core.compiled import CompiledRead, update_where
+from gridgov.core.compiled import CompiledRead
 from gridgov.core.rules import rule_value
+from gridgov.core.sqlwrites import WriteBatch, write_batch
 from gridgov.core.workdays import add_workdays
 from gridgov.grid.models import GridNode
 
@@ -124,7 +125,7 @@ def _step(action: str | Callable[[dict[str, Any]], str]) -> Callable[[Callable],
     return decorate
 
 
-def _write(matter: Matter, now: dt.datetime) -> None:
+def _write(matter: Matter, now: dt.datetime, batch: WriteBatch) -> None:
     """Write the columns the step changed (not all fifty), if nobody wrote the row since."""
     read = matter._as_read
     matter.version, matter.updated_at = read["version"] + 1, now
@@ -133,19 +134,17 @@ def _write(matter: Matter, now: dt.datetime) -> None:
         for f in _COLUMNS
         if getattr(matter, f.attname) != read[f.attname]
     }
-    if (
-        update_where(Matter, values=changed, where={"pk": matter.pk, "version": read["version"]})
-        != 1
-    ):
-        raise _Stale
+    where = {"pk": matter.pk, "version": read["version"]}
+    batch.update(Matter, values=changed, where=where, expect=1, otherwise=_Stale)
     matter._as_read = {f.attname: getattr(matter, f.attname) for f in _COLUMNS}
 
 
 def _finish(matter: Matter, action: str, before: dict[str, Any], **event: Any) -> Matter:
-    """The row's write, the timeline event and the audit."""
-    _write(matter, timezone.now())
-    add_event(matter, action, before=before["status"], **event)
-    audit_step(matter, action, before)
+    """The row's write, the timeline event and the audit: on PostgreSQL one statement."""
+    with write_batch() as batch:
+        _write(matter, timezone.now(), batch)
+        add_event(matter, action, before=before["status"], batch=batch, **event)
+        audit_step(matter, action, before, batch=batch)
     return matter
 
 
@@ -431,15 +430,17 @@ def matter_merge(*, matter: Matter, user: Any, into: Matter) -> Matter:
     m.status, m.merged_into = Status.MERGED, target
     public = _("与事项%(n)s为同一问题，合并办理，办结后一并答复。") % {"n": target.number}
     _finish(m, "merge", before, user=user, public_note=public, at=now)
-    _write(target, now)  # the target too must still be as read (open)
-    add_event(
-        target,
-        "note",
-        before=target.status,
-        user=user,
-        note=_("合并了事项%(n)s") % {"n": m.number},
-        at=now,
-    )
+    with write_batch() as batch:
+        _write(target, now, batch)  # the target too must still be as read (open)
+        add_event(
+            target,
+            "note",
+            before=target.status,
+            user=user,
+            note=_("合并了事项%(n)s") % {"n": m.number},
+            at=now,
+            batch=batch,
+        )
     return m
 
 

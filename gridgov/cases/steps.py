@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
-from gridgov.core.compiled import insert_row
 from gridgov.core.rules import rule_value
+from gridgov.core.sqlwrites import WriteBatch, insert_row
 from gridgov.grid.models import GridNode
 
 from .deadlines import deadline_at
@@ -55,25 +55,33 @@ def add_event(
     note: str = "",
     public_note: str = "",
     at: dt.datetime,
+    batch: WriteBatch | None = None,
 ) -> MatterEvent:
-    return insert_row(
-        MatterEvent(
-            matter=matter,
-            action=action,
-            from_status=before,
-            to_status=matter.status,
-            actor=user if getattr(user, "pk", None) else None,
-            actor_label=actor_label(matter),
-            note=note,
-            public_note=public_note,
-            at=at,
-        )
+    """The step's timeline event; with ``batch``, stored when the batch is sent."""
+    event = MatterEvent(
+        matter=matter,
+        action=action,
+        from_status=before,
+        to_status=matter.status,
+        actor=user if getattr(user, "pk", None) else None,
+        actor_label=actor_label(matter),
+        note=note,
+        public_note=public_note,
+        at=at,
     )
+    if batch is None:
+        return insert_row(event)
+    batch.insert(event)
+    return event
 
 
-def audit_step(matter: Matter, action: str, before: dict[str, Any]) -> None:
+def audit_step(
+    matter: Matter, action: str, before: dict[str, Any], *, batch: WriteBatch | None = None
+) -> None:
     after = {k: getattr(matter, k) for k in before}
-    audit_record(action=f"matter.{action}", instance=matter, before=before, after=after)
+    audit_record(
+        action=f"matter.{action}", instance=matter, before=before, after=after, batch=batch
+    )
 
 
 def state_of(matter: Matter) -> dict[str, Any]:

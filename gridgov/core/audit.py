@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from .context import current_actor
 from .models import AuditEntry, AuditHead
+from .sqlwrites import WriteBatch
 
 GENESIS = "0" * 64
 
@@ -83,8 +84,11 @@ def audit_record(
     grid_path: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    batch: WriteBatch | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
+    """Append one entry to the chain, in the caller's transaction (and with ``batch``, in the
+    statement that sends the caller's other writes: the entry's key and hashes are then set
+    when the batch has run)."""
     actor = current_actor()
     user = actor.user
     if instance is not None:
@@ -113,36 +117,44 @@ def audit_record(
     # No savepoint of its own: inside the caller's transaction the change and its entry commit
     # or roll back together anyway, and a savepoint costs two more statements per write.
     with transaction.atomic(savepoint=False):
-        _chain_append(entry)
+        _chain_append(entry, batch)
     return entry
 
 
-def _chain_append(entry: AuditEntry) -> None:
+def _chain_append(entry: AuditEntry, batch: WriteBatch | None = None) -> None:
     """Lock the head, link the entry to it, store the entry, move the head.
 
     Written out in SQL rather than through the ORM because every write of the system runs
     it, and compiling the queries cost more than running them (bench/load.py). PostgreSQL does
-    it in one statement (``_APPEND_PG``): the head's row lock is then taken and released in the
-    fewest round trips, and it is the one lock every writer queues on.
+    it in one statement, or in the statement of the caller's ``batch``: the head's row lock is
+    then taken and released in the fewest round trips, and it is the one lock every writer
+    queues on.
     """
     connection = transaction.get_connection()
     payload = _entry_payload(_hashed_fields(entry))
-    if connection.vendor == "postgresql":
-        values = [
-            f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _plain_fields()
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(_append_pg_sql(connection.alias), [*values, payload])
-            row = cursor.fetchone()
-            if row is None:  # the first entry ever: no head row to lock yet
-                AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-                cursor.execute(_append_pg_sql(connection.alias), [*values, payload])
-                row = cursor.fetchone()
-        entry.pk, entry.prev_hash, entry.entry_hash = row
-    else:
+    if connection.vendor != "postgresql":
         _chain_append_stepwise(entry, connection, payload)
-    entry._state.adding = False
-    entry._state.db = connection.alias
+        entry._state.adding, entry._state.db = False, connection.alias
+        return
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _plain_fields()]
+
+    def linked(row: tuple) -> None:
+        if row[0] is None:  # the first entry ever: no head row to lock yet
+            AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+            _chain_append(entry)
+            return
+        entry.pk, entry.prev_hash, entry.entry_hash = row
+        entry._state.adding, entry._state.db = False, connection.alias
+
+    alone = batch is None
+    batch = batch or WriteBatch(connection)
+    prefix = batch.name()
+    ctes = [part.format(p=prefix) for part in _append_pg_ctes(connection.alias)]
+    results = [f"(SELECT {c} FROM {prefix}_entry)" for c in ("id", "prev_hash", "entry_hash")]
+    # One entry per statement: two would both link to the head as it was.
+    batch.add(ctes, [*values, payload], results, linked, tag="audit")
+    if alone:
+        batch.flush()
 
 
 def _chain_append_stepwise(entry: AuditEntry, connection: Any, payload: str) -> None:
@@ -186,8 +198,9 @@ def _plain_fields() -> tuple[models.Field, ...]:
 
 
 @functools.cache
-def _append_pg_sql(alias: str) -> str:
-    """Lock the head, insert the entry hashed onto it, move the head: one statement.
+def _append_pg_ctes(alias: str) -> tuple[str, ...]:
+    """Lock the head, insert the entry hashed onto it, move the head: three CTEs of one
+    statement, named ``{p}_head``, ``{p}_entry`` and ``{p}_moved``.
 
     The hash is the one ``_entry_digest`` makes (SHA-256 of the previous hash followed by the
     payload, in UTF-8, as hex), so ``audit_verify`` checks entries from either path alike.
@@ -206,15 +219,15 @@ def _append_pg_sql(alias: str) -> str:
     links = [AuditEntry._meta.get_field(name) for name in _LINKS]
     columns = ", ".join(quote(f.column) for f in (*plain, *links))
     values = ", ".join(cast(f) for f in plain)
-    digest = "encode(sha256(convert_to(head.last_hash || CAST(%s AS text), 'UTF8')), 'hex')"
+    digest = "encode(sha256(convert_to({p}_head.last_hash || CAST(%s AS text), 'UTF8')), 'hex')"
     return (
-        f"WITH head AS (SELECT last_hash, count FROM {head} WHERE id = 1 FOR UPDATE), "
-        f"entry AS (INSERT INTO {table} ({columns}) "
-        f"SELECT {values}, head.last_hash, {digest} FROM head "
-        f"RETURNING id, prev_hash, entry_hash) "
-        f"UPDATE {head} SET last_hash = entry.entry_hash, count = head.count + 1 "
-        f"FROM entry, head WHERE {head}.id = 1 "
-        f"RETURNING entry.id, entry.prev_hash, entry.entry_hash"
+        f"{{p}}_head AS (SELECT last_hash, count FROM {head} WHERE id = 1 FOR UPDATE)",
+        f"{{p}}_entry AS (INSERT INTO {table} ({columns}) "
+        f"SELECT {values}, {{p}}_head.last_hash, {digest} FROM {{p}}_head "
+        f"RETURNING id, prev_hash, entry_hash)",
+        f"{{p}}_moved AS (UPDATE {head} SET last_hash = {{p}}_entry.entry_hash, "
+        f"count = {{p}}_head.count + 1 FROM {{p}}_entry, {{p}}_head WHERE {head}.id = 1 "
+        f"RETURNING 1)",
     )
 
 

@@ -20,14 +20,12 @@ it runs through the ORM every time, as it would have without this.
 
 from __future__ import annotations
 
-import functools
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connections, models, router
-from django.db.models import signals
+from django.db import models
 from django.db.models.query import (
     MAX_GET_RESULTS,
     FlatValuesListIterable,
@@ -165,97 +163,3 @@ class CompiledRead:
 
     def __repr__(self) -> str:
         return f"<CompiledRead {self.name}: {len(self._kept)} kept>"
-
-
-@functools.cache
-def _update_sql(model: type[models.Model], alias: str, sets: tuple, conditions: tuple) -> str:
-    quote = connections[alias].ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = {mark}" for column, mark in sets)
-    where = " AND ".join(f"{quote(column)} = %s" for column in conditions)
-    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"
-
-
-def update_where(
-    model: type[models.Model], *, values: dict[str, Any], where: dict[str, Any]
-) -> int:
-    """``UPDATE … SET values WHERE`` every column of ``where`` equals its value; the rows changed.
-
-    What ``model.objects.filter(**where).update(**values)`` does for plain values, without
-    compiling an ORM query at each call (the UPDATE of a matter's step cost twice as much through
-    the ORM). Names are fields' names or attnames (``assignee_id``); values are stored as the
-    ORM would store them (``get_db_prep_save``). No expressions (``F()``), no joins.
-    """
-    connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    sets, params = [], []
-    for name, value in values.items():
-        field = meta.get_field(name)
-        prepared = field.get_db_prep_save(value, connection)
-        placeholder = getattr(field, "get_placeholder", None)
-        sets.append(
-            (field.column, placeholder(prepared, None, connection) if placeholder else "%s")
-        )
-        params.append(prepared)
-    columns = []
-    for name, value in where.items():
-        column = meta.pk if name == "pk" else meta.get_field(name)
-        columns.append(column.column)
-        params.append(column.get_db_prep_value(value, connection, prepared=False))
-    sql = _update_sql(model, connection.alias, tuple(sets), tuple(columns))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-@functools.cache
-def _insert_sql(model: type[models.Model], alias: str, marks: tuple) -> str:
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _insert_fields(model))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(marks)})"
-    if connection.features.can_return_columns_from_insert:
-        sql += f" RETURNING {quote(model._meta.pk.column)}"
-    return sql
-
-
-@functools.cache
-def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
-    """The columns a new row is written with: all but an automatic key and generated ones."""
-    meta = model._meta
-    auto = meta.pk if isinstance(meta.pk, models.AutoField) else None
-    return tuple(f for f in meta.local_concrete_fields if f is not auto and not f.generated)
-
-
-def insert_row(instance: models.Model) -> models.Model:
-    """Store a new instance as ``instance.save()`` would, in plain SQL; its key is read back.
-
-    For the rows every write of a matter adds (its timeline event, notifications): the ORM's
-    save compiles an INSERT each time. Fields' ``pre_save`` runs (``auto_now_add``), values are
-    stored as the ORM stores them; no model signals are sent, so a model that has receivers
-    must be saved through the ORM instead (checked).
-    """
-    model = type(instance)
-    if _has_receivers(model):
-        raise ValueError(f"{model._meta.label} has save signal receivers: use save()")
-    if instance.pk is not None and isinstance(model._meta.pk, models.AutoField):
-        raise ValueError(f"{model._meta.label} {instance.pk} is not a new row")
-    connection = connections[router.db_for_write(model)]
-    values, marks = [], []
-    for column in _insert_fields(model):
-        value = column.get_db_prep_save(column.pre_save(instance, True), connection)
-        placeholder = getattr(column, "get_placeholder", None)
-        marks.append(placeholder(value, None, connection) if placeholder else "%s")
-        values.append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, connection.alias, tuple(marks)), values)
-        if connection.features.can_return_columns_from_insert:
-            key = cursor.fetchone()[0]
-        else:
-            key = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    instance.pk = instance.pk if instance.pk is not None else key
-    instance._state.adding, instance._state.db = False, connection.alias
-    return instance
-
-
-def _has_receivers(model: type[models.Model]) -> bool:
-    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)

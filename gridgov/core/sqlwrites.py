@@ -1,0 +1,226 @@
+"""Plain SQL writes for the hot path: one row's UPDATE or INSERT, and batches of them.
+
+The ORM compiles an UPDATE or INSERT at every call; for a matter's step that cost about as much
+as running it. ``update_where`` and ``insert_row`` write the same values the ORM would
+(``get_db_prep_save``, fields' ``pre_save``) with SQL built once per shape.
+
+On PostgreSQL every statement is also a round trip, and the database's own work per statement
+weighs: measured 2026-11-30, a matter step spent 1.9 ms of the server's CPU in 7 statements,
+against 0.4 ms for the two of the baseline. ``WriteBatch`` sends the writes of one step as one
+statement, each write a data-modifying CTE (the audit chain's append too, ``core.audit``), and
+checks what each gave afterwards. Elsewhere (SQLite, in the process: no round trips) each write
+runs as it is added. A batch belongs inside a transaction: what it checks afterwards (an UPDATE
+that found no row) raises, and the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db.models import signals
+
+
+@functools.cache
+def _update_sql(model: type[models.Model], alias: str, sets: tuple, conditions: tuple) -> str:
+    quote = connections[alias].ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = {mark}" for column, mark in sets)
+    where = " AND ".join(f"{quote(column)} = %s" for column in conditions)
+    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"
+
+
+def _update_statement(
+    model: type[models.Model], values: dict[str, Any], where: dict[str, Any], connection: Any
+) -> tuple[str, list]:
+    meta = model._meta
+    sets, params = [], []
+    for name, value in values.items():
+        column = meta.get_field(name)
+        prepared = column.get_db_prep_save(value, connection)
+        placeholder = getattr(column, "get_placeholder", None)
+        sets.append(
+            (column.column, placeholder(prepared, None, connection) if placeholder else "%s")
+        )
+        params.append(prepared)
+    columns = []
+    for name, value in where.items():
+        column = meta.pk if name == "pk" else meta.get_field(name)
+        columns.append(column.column)
+        params.append(column.get_db_prep_value(value, connection, prepared=False))
+    return _update_sql(model, connection.alias, tuple(sets), tuple(columns)), params
+
+
+def update_where(
+    model: type[models.Model], *, values: dict[str, Any], where: dict[str, Any]
+) -> int:
+    """``UPDATE … SET values WHERE`` every column of ``where`` equals its value; the rows changed.
+
+    What ``model.objects.filter(**where).update(**values)`` does for plain values. Names are
+    fields' names or attnames (``assignee_id``); no expressions (``F()``), no joins.
+    """
+    connection = connections[router.db_for_write(model)]
+    sql, params = _update_statement(model, values, where, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@functools.cache
+def _insert_sql(model: type[models.Model], alias: str, marks: tuple) -> str:
+    """``INSERT … VALUES``, without RETURNING (added by whoever reads the key back)."""
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _insert_fields(model))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(marks)})"
+
+
+@functools.cache
+def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The columns a new row is written with: all but an automatic key and generated ones."""
+    meta = model._meta
+    auto = meta.pk if isinstance(meta.pk, models.AutoField) else None
+    return tuple(f for f in meta.local_concrete_fields if f is not auto and not f.generated)
+
+
+def _insert_statement(instance: models.Model, connection: Any) -> tuple[str, list]:
+    model = type(instance)
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise ValueError(f"{model._meta.label} has save signal receivers: use save()")
+    if instance.pk is not None and isinstance(model._meta.pk, models.AutoField):
+        raise ValueError(f"{model._meta.label} {instance.pk} is not a new row")
+    values, marks = [], []
+    for column in _insert_fields(model):
+        value = column.get_db_prep_save(column.pre_save(instance, True), connection)
+        placeholder = getattr(column, "get_placeholder", None)
+        marks.append(placeholder(value, None, connection) if placeholder else "%s")
+        values.append(value)
+    return _insert_sql(model, connection.alias, tuple(marks)), values
+
+
+def _stored(instance: models.Model, key: Any, connection: Any) -> models.Model:
+    instance.pk = instance.pk if instance.pk is not None else key
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
+def insert_row(instance: models.Model) -> models.Model:
+    """Store a new instance as ``instance.save()`` would; its key is read back.
+
+    Fields' ``pre_save`` runs (``auto_now_add``). No model signals are sent, so a model that
+    has receivers must be saved through the ORM instead (checked).
+    """
+    model = type(instance)
+    connection = connections[router.db_for_write(model)]
+    sql, values = _insert_statement(instance, connection)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    returning = connection.features.can_return_columns_from_insert
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}" if returning else sql, values)
+        if returning:
+            key = cursor.fetchone()[0]
+        else:
+            key = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    return _stored(instance, key, connection)
+
+
+class WriteBatch:
+    """Writes sent together when the batch ends: on PostgreSQL one statement, elsewhere each
+    at once. Each write gives what it would alone (an UPDATE's row count to check, an INSERT's
+    key on its instance) once the batch has run."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.joined = connection.vendor == "postgresql"
+        self.tags: set[str] = set()
+        self._ctes: list[str] = []
+        self._params: list[Any] = []
+        self._results: list[str] = []
+        self._then: list[tuple[int, int, Callable[[tuple], None]]] = []
+
+    def name(self) -> str:
+        """A name for the next CTE, unique in this batch."""
+        return f"w{len(self._ctes)}"
+
+    def add(
+        self,
+        ctes: list[str],
+        params: list[Any],
+        results: list[str],
+        then: Callable[[tuple], None],
+        tag: str = "",
+    ) -> None:
+        """Add CTEs (``name AS (…)``) and the scalar subqueries to read from them; ``then`` gets
+        those values once the batch has run. With a ``tag`` the batch holds one such write: a
+        second one first sends what the batch holds."""
+        if tag and tag in self.tags:
+            self.flush()
+        self.tags.add(tag)
+        start = len(self._results)
+        self._ctes += ctes
+        self._params += params
+        self._results += results
+        self._then.append((start, len(self._results), then))
+
+    def update(
+        self,
+        model: type[models.Model],
+        *,
+        values: dict[str, Any],
+        where: dict[str, Any],
+        expect: int,
+        otherwise: Callable[[], Exception],
+    ) -> None:
+        """An ``update_where`` that must change ``expect`` rows, else ``otherwise()`` is raised."""
+
+        def check(count: int) -> None:
+            if count != expect:
+                raise otherwise()
+
+        if not self.joined:
+            check(update_where(model, values=values, where=where))
+            return
+        sql, params = _update_statement(model, values, where, self.connection)
+        name = self.name()
+        self.add(
+            [f"{name} AS ({sql} RETURNING 1)"],
+            params,
+            [f"(SELECT count(*) FROM {name})"],
+            lambda row: check(row[0]),
+        )
+
+    def insert(self, instance: models.Model) -> None:
+        """An ``insert_row``; the instance has its key once the batch has run."""
+        if not self.joined:
+            insert_row(instance)
+            return
+        sql, values = _insert_statement(instance, self.connection)
+        name, pk = self.name(), self.connection.ops.quote_name(instance._meta.pk.column)
+        self.add(
+            [f"{name} AS ({sql} RETURNING {pk})"],
+            values,
+            [f"(SELECT {pk} FROM {name})"],
+            lambda row: _stored(instance, row[0], self.connection),
+        )
+
+    def flush(self) -> None:
+        """Send what the batch holds, then check and hand out what each write gave."""
+        if not self._ctes:
+            return
+        sql = f"WITH {', '.join(self._ctes)} SELECT {', '.join(self._results)}"
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, self._params)
+            row = cursor.fetchone()
+        then, self._then = self._then, []
+        self._ctes, self._params, self._results, self.tags = [], [], [], set()
+        for start, end, callback in then:
+            callback(row[start:end])
+
+
+@contextmanager
+def write_batch(using: str = DEFAULT_DB_ALIAS) -> Iterator[WriteBatch]:
+    """A batch of writes, sent when the block ends without an exception."""
+    batch = WriteBatch(connections[using])
+    yield batch
+    batch.flush()
