@@ -14,11 +14,12 @@ Views, the API, Open311 and ``gridgov tick`` call these; none writes matters its
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -96,13 +97,17 @@ def _begin(matter: Matter, action: str, user: Any, *, resident: bool = False) ->
     return current
 
 
-def _step(action: str | Callable[[dict[str, Any]], str]) -> Callable[[Callable], Callable]:
-    """A step of ``action``: read and check the matter, then run the body in a transaction.
+def _step(
+    action: str | Callable[[dict[str, Any]], str], *, alone: bool = True
+) -> Callable[[Callable], Callable]:
+    """A step of ``action``: read and check the matter, then run the body and write.
 
-    The body gets the row as read (``matter=``) and ends in ``_finish``, whose write holds only
-    if the row is still as read; if not, everything the body wrote rolls back and the step runs
-    again on the new row, up to ``STEP_ATTEMPTS`` times. Without ``user`` the step is the
-    resident's own (from the tracking page), allowed only where the table says so.
+    The body gets the row as read (``matter=``) and the step's ``batch`` of writes, and ends in
+    ``_finish``, whose write holds only if the row is still as read; if not, everything the body
+    wrote is undone and the step runs again on the new row, up to ``STEP_ATTEMPTS`` times.
+    A body that writes only through its batch (``alone``) is one statement on PostgreSQL
+    (``_writing``). Without ``user`` the step is the resident's own (from the tracking page),
+    allowed only where the table says so.
     """
 
     def decorate(body: Callable[..., Matter]) -> Callable[..., Matter]:
@@ -114,8 +119,8 @@ def _step(action: str | Callable[[dict[str, Any]], str]) -> Callable[[Callable],
                     time.sleep(random.uniform(0, STEP_RETRY_PAUSE_S * attempt))
                 current = _begin(matter, name, user, resident=user is None)
                 try:
-                    with transaction.atomic():
-                        return body(matter=current, user=user, **params)
+                    with _writing(alone) as batch:
+                        return body(matter=current, user=user, batch=batch, **params)
                 except _Stale:
                     continue
             raise ValidationError({"version": _("此事项正被他人同时办理，请稍后重试")})
@@ -125,7 +130,26 @@ def _step(action: str | Callable[[dict[str, Any]], str]) -> Callable[[Callable],
     return decorate
 
 
-def _write(matter: Matter, now: dt.datetime, batch: WriteBatch) -> None:
+@contextlib.contextmanager
+def _writing(alone: bool) -> Iterator[WriteBatch]:
+    """The batch a step writes through, sent when the body returns.
+
+    On PostgreSQL, a step whose writes are all in its batch is one statement that writes
+    nothing unless its matter is still as read (the batch's guard): whole without a
+    transaction, so without the two round trips that would open and close one, and the audit
+    chain's head stays locked only while that statement runs. Otherwise the body runs in a
+    transaction, and an outdated row raises and rolls back everything it wrote.
+    """
+    connection = transaction.get_connection()
+    if alone and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with write_batch() as batch:
+            yield batch
+        return
+    with transaction.atomic(), write_batch() as batch:
+        yield batch
+
+
+def _write(matter: Matter, now: dt.datetime, batch: WriteBatch, *, guard: bool = False) -> None:
     """Write the columns the step changed (not all fifty), if nobody wrote the row since."""
     read = matter._as_read
     matter.version, matter.updated_at = read["version"] + 1, now
@@ -135,16 +159,17 @@ def _write(matter: Matter, now: dt.datetime, batch: WriteBatch) -> None:
         if getattr(matter, f.attname) != read[f.attname]
     }
     where = {"pk": matter.pk, "version": read["version"]}
-    batch.update(Matter, values=changed, where=where, expect=1, otherwise=_Stale)
+    batch.update(Matter, values=changed, where=where, expect=1, otherwise=_Stale, guard=guard)
     matter._as_read = {f.attname: getattr(matter, f.attname) for f in _COLUMNS}
 
 
-def _finish(matter: Matter, action: str, before: dict[str, Any], **event: Any) -> Matter:
-    """The row's write, the timeline event and the audit: on PostgreSQL one statement."""
-    with write_batch() as batch:
-        _write(matter, timezone.now(), batch)
-        add_event(matter, action, before=before["status"], batch=batch, **event)
-        audit_step(matter, action, before, batch=batch)
+def _finish(
+    batch: WriteBatch, matter: Matter, action: str, before: dict[str, Any], **event: Any
+) -> Matter:
+    """The row's write (the batch's guard), the timeline event and the audit."""
+    _write(matter, timezone.now(), batch, guard=True)
+    add_event(matter, action, before=before["status"], batch=batch, **event)
+    audit_step(matter, action, before, batch=batch)
     return matter
 
 
@@ -153,7 +178,9 @@ def _reason(value: str, field: str = "reason") -> str:
 
 
 @_step("assign")
-def matter_assign(*, matter: Matter, user: Any, assignee: Any, note: str = "") -> Matter:
+def matter_assign(
+    *, batch: WriteBatch, matter: Matter, user: Any, assignee: Any, note: str = ""
+) -> Matter:
     """分派: to a person who may handle matters at the level that holds it."""
     m = matter
     if not user_may(assignee, Action.HANDLE_MATTER, m.handler_path):
@@ -161,48 +188,52 @@ def matter_assign(*, matter: Matter, user: Any, assignee: Any, note: str = "") -
     before, now = state_of(m), timezone.now()
     m.status, m.assignee = Status.ASSIGNED, assignee
     notify(
+        batch=batch,
         user_ids=[assignee.pk],
         matter=m,
         kind=NotificationKind.ASSIGNED,
         text=_("事项%(n)s分派给您办理") % {"n": m.number},
     )
-    return _finish(m, "assign", before, user=user, note=note, at=now)
+    return _finish(batch, m, "assign", before, user=user, note=note, at=now)
 
 
 @_step("sign")
-def matter_sign(*, matter: Matter, user: Any) -> Matter:
+def matter_sign(*, batch: WriteBatch, matter: Matter, user: Any) -> Matter:
     """签收: the assignee takes it on; an unassigned matter is taken by whoever signs."""
     m = matter
     if m.status == Status.ASSIGNED and m.assignee_id not in (None, user.pk):
         raise PermissionDenied(_("只有被分派的承办人可以签收"))
     before, now = state_of(m), timezone.now()
     m.status, m.assignee = Status.IN_PROGRESS, user
-    return _finish(m, "sign", before, user=user, public_note=_("已签收，正在办理。"), at=now)
+    return _finish(batch, m, "sign", before, user=user, public_note=_("已签收，正在办理。"), at=now)
 
 
 @_step("return")
-def matter_return(*, matter: Matter, user: Any, reason: str) -> Matter:
+def matter_return(*, batch: WriteBatch, matter: Matter, user: Any, reason: str) -> Matter:
     """退回: back to the level's dispatcher, with a reason (wrongly routed, not ours)."""
     reason = _reason(reason)
     m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.assignee = Status.RECEIVED, None
     notify(
+        batch=batch,
         user_ids=handlers_of(m.handler_node, role=m.category.handler_role),
         matter=m,
         kind=NotificationKind.RETURNED,
         text=_("事项%(n)s被退回：%(r)s") % {"n": m.number, "r": reason[:80]},
     )
-    return _finish(m, "return", before, user=user, note=reason, at=now)
+    return _finish(batch, m, "return", before, user=user, note=reason, at=now)
 
 
 @_step("note")
-def matter_note(*, matter: Matter, user: Any, public_note: str, note: str = "") -> Matter:
+def matter_note(
+    *, batch: WriteBatch, matter: Matter, user: Any, public_note: str, note: str = ""
+) -> Matter:
     """办理进展: a step the resident can read on the timeline."""
     public_note = _reason(public_note, "public_note")
     m = matter
     before, now = state_of(m), timezone.now()
-    return _finish(m, "note", before, user=user, note=note, public_note=public_note, at=now)
+    return _finish(batch, m, "note", before, user=user, note=note, public_note=public_note, at=now)
 
 
 def _answer_merged(target: Matter, *, now: dt.datetime) -> None:
@@ -222,8 +253,10 @@ def _answer_merged(target: Matter, *, now: dt.datetime) -> None:
         audit_step(child, "merged_answer", {"status": Status.MERGED})
 
 
-@_step("settle")
-def matter_settle(*, matter: Matter, user: Any, answer: str, note: str = "") -> Matter:
+@_step("settle", alone=False)  # and the matters merged into it, each with its audit entry
+def matter_settle(
+    *, batch: WriteBatch, matter: Matter, user: Any, answer: str, note: str = ""
+) -> Matter:
     """办结: with the answer the resident receives ("件件有回音")."""
     answer = _reason(answer, "answer")
     m = matter
@@ -231,24 +264,25 @@ def matter_settle(*, matter: Matter, user: Any, answer: str, note: str = "") -> 
     m.status, m.answer, m.answered_at, m.settled_at = Status.SETTLED, answer, now, now
     m.settled_level = m.level
     m.settled_on_time = now <= m.deadline and m.overdue_count == 0
-    _finish(m, "settle", before, user=user, note=note, public_note=answer, at=now)
+    _finish(batch, m, "settle", before, user=user, note=note, public_note=answer, at=now)
+    batch.flush()  # its audit entry before theirs
     _answer_merged(m, now=now)
     return m
 
 
 @_step("decline")
-def matter_decline(*, matter: Matter, user: Any, answer: str) -> Matter:
+def matter_decline(*, batch: WriteBatch, matter: Matter, user: Any, answer: str) -> Matter:
     """不予受理: outside the platform's remit (110/119/120, litigation…), answered with why."""
     answer = _reason(answer, "answer")
     m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.answer, m.answered_at, m.archived_at = Status.ARCHIVED, answer, now, now
-    return _finish(m, "decline", before, user=user, public_note=answer, at=now)
+    return _finish(batch, m, "decline", before, user=user, public_note=answer, at=now)
 
 
 @_step("review")
 def matter_review(
-    *, matter: Matter, satisfaction: str, user: Any = None, comment: str = ""
+    *, batch: WriteBatch, matter: Matter, satisfaction: str, user: Any = None, comment: str = ""
 ) -> Matter:
     """回访/评价: by a visit of staff (``user``) or by the resident on the tracking page."""
     if satisfaction not in Satisfaction.values:
@@ -259,11 +293,11 @@ def matter_review(
     m.status, m.satisfaction, m.reviewed_at = Status.REVIEWED, satisfaction, now
     label = Satisfaction(satisfaction).label
     public = _("评价：%(s)s。%(c)s") % {"s": label, "c": comment}
-    return _finish(m, "review", before, user=user, public_note=public.strip(), at=now)
+    return _finish(batch, m, "review", before, user=user, public_note=public.strip(), at=now)
 
 
 @_step("reopen")
-def matter_reopen(*, matter: Matter, reason: str, user: Any = None) -> Matter:
+def matter_reopen(*, batch: WriteBatch, matter: Matter, reason: str, user: Any = None) -> Matter:
     """重办: the resident is not satisfied; the same level handles it again, on a new clock."""
     reason = _reason(reason)
     m = matter
@@ -273,22 +307,23 @@ def matter_reopen(*, matter: Matter, reason: str, user: Any = None) -> Matter:
     m.settled_level = m.satisfaction = ""
     m.deadline, m.warn_at = deadline_at(start=now, category=m.category, level=m.level)
     notify(
+        batch=batch,
         user_ids=holders_of(m),
         matter=m,
         kind=NotificationKind.REOPENED,
         text=_("事项%(n)s重办：%(r)s") % {"n": m.number, "r": reason[:80]},
     )
     public = _("申请重办：%(r)s") % {"r": reason}
-    return _finish(m, "reopen", before, user=user, public_note=public, at=now)
+    return _finish(batch, m, "reopen", before, user=user, public_note=public, at=now)
 
 
 @_step("archive")
-def matter_archive(*, matter: Matter, user: Any) -> Matter:
+def matter_archive(*, batch: WriteBatch, matter: Matter, user: Any) -> Matter:
     """归档."""
     m = matter
     before, now = state_of(m), timezone.now()
     m.status, m.archived_at = Status.ARCHIVED, now
-    return _finish(m, "archive", before, user=user, at=now)
+    return _finish(batch, m, "archive", before, user=user, at=now)
 
 
 def _escalate(m: Matter, *, now: dt.datetime) -> GridNode:
@@ -302,24 +337,27 @@ def _escalate(m: Matter, *, now: dt.datetime) -> GridNode:
 
 
 @_step("escalate")
-def matter_escalate(*, matter: Matter, user: Any, reason: str) -> Matter:
+def matter_escalate(*, batch: WriteBatch, matter: Matter, user: Any, reason: str) -> Matter:
     """上报: to the parent level, with the reason this level cannot settle it."""
     reason = _reason(reason)
     m = matter
     before, now = state_of(m), timezone.now()
     parent = _escalate(m, now=now)
     notify(
+        batch=batch,
         user_ids=handlers_of(parent),
         matter=m,
         kind=NotificationKind.ESCALATED,
         text=_("事项%(n)s上报：%(r)s") % {"n": m.number, "r": reason[:80]},
     )
     public = _("已上报%(p)s办理。") % {"p": parent.name}
-    return _finish(m, "escalate", before, user=user, note=reason, public_note=public, at=now)
+    return _finish(batch, m, "escalate", before, user=user, note=reason, public_note=public, at=now)
 
 
 @_step("transfer")
-def matter_transfer(*, matter: Matter, user: Any, department: Department, reason: str) -> Matter:
+def matter_transfer(
+    *, batch: WriteBatch, matter: Matter, user: Any, department: Department, reason: str
+) -> Matter:
     """转办: to a town or county department, which then holds it on its own clock."""
     reason = _reason(reason)
     m = matter
@@ -331,17 +369,20 @@ def matter_transfer(*, matter: Matter, user: Any, department: Department, reason
     set_level(m, department.node, now=now)
     m.status, m.assignee, m.department = Status.RECEIVED, None, department
     notify(
+        batch=batch,
         user_ids=handlers_of(department.node),
         matter=m,
         kind=NotificationKind.ESCALATED,
         text=_("事项%(n)s转办%(d)s") % {"n": m.number, "d": department.name},
     )
     public = _("已转%(d)s办理。") % {"d": department.name}
-    return _finish(m, "transfer", before, user=user, note=reason, public_note=public, at=now)
+    return _finish(batch, m, "transfer", before, user=user, note=reason, public_note=public, at=now)
 
 
 @_step("request_extension")
-def matter_extension_request(*, matter: Matter, user: Any, workdays: int, reason: str) -> Matter:
+def matter_extension_request(
+    *, batch: WriteBatch, matter: Matter, user: Any, workdays: int, reason: str
+) -> Matter:
     """申请延期: up to ``EXTENSION_MAX_WORKDAYS``; the level above approves."""
     reason = _reason(reason)
     limit = rule_value(EXTENSION_MAX_WORKDAYS)
@@ -354,16 +395,19 @@ def matter_extension_request(*, matter: Matter, user: Any, workdays: int, reason
     m.extension_days, m.extension_reason = workdays, reason
     approvers = handlers_of(m.handler_node.parent or m.handler_node, action=Action.SUPERVISE_MATTER)
     notify(
+        batch=batch,
         user_ids=approvers,
         matter=m,
         kind=NotificationKind.EXTENSION,
         text=_("事项%(n)s申请延期%(d)s个工作日") % {"n": m.number, "d": workdays},
     )
-    return _finish(m, "request_extension", before, user=user, note=reason, at=now)
+    return _finish(batch, m, "request_extension", before, user=user, note=reason, at=now)
 
 
 @_step(lambda params: "approve_extension" if params["approve"] else "reject_extension")
-def matter_extension_decide(*, matter: Matter, user: Any, approve: bool, note: str = "") -> Matter:
+def matter_extension_decide(
+    *, batch: WriteBatch, matter: Matter, user: Any, approve: bool, note: str = ""
+) -> Matter:
     """批准/驳回延期: not by the person who asked for it."""
     m = matter
     if not m.extension_days:
@@ -381,6 +425,7 @@ def matter_extension_decide(*, matter: Matter, user: Any, approve: bool, note: s
     m.extension_days, m.extension_reason = None, ""
     if m.assignee_id:
         notify(
+            batch=batch,
             user_ids=[m.assignee_id],
             matter=m,
             kind=NotificationKind.EXTENSION,
@@ -388,6 +433,7 @@ def matter_extension_decide(*, matter: Matter, user: Any, approve: bool, note: s
             % {"n": m.number},
         )
     return _finish(
+        batch,
         m,
         "approve_extension" if approve else "reject_extension",
         before,
@@ -399,24 +445,25 @@ def matter_extension_decide(*, matter: Matter, user: Any, approve: bool, note: s
 
 
 @_step("supervise")
-def matter_supervise(*, matter: Matter, user: Any, note: str) -> Matter:
+def matter_supervise(*, batch: WriteBatch, matter: Matter, user: Any, note: str) -> Matter:
     """督办: a higher level presses the handler; shown to the resident."""
     note = _reason(note, "note")
     m = matter
     before, now = state_of(m), timezone.now()
     m.supervised_at = now
     notify(
+        batch=batch,
         user_ids=holders_of(m),
         matter=m,
         kind=NotificationKind.SUPERVISED,
         text=_("事项%(n)s被督办：%(t)s") % {"n": m.number, "t": note[:80]},
     )
     public = _("上级已督办。")
-    return _finish(m, "supervise", before, user=user, note=note, public_note=public, at=now)
+    return _finish(batch, m, "supervise", before, user=user, note=note, public_note=public, at=now)
 
 
-@_step("merge")
-def matter_merge(*, matter: Matter, user: Any, into: Matter) -> Matter:
+@_step("merge", alone=False)  # and the matter it joins
+def matter_merge(*, batch: WriteBatch, matter: Matter, user: Any, into: Matter) -> Matter:
     """合并: a duplicate joins an open matter; its reporter gets that matter's answer."""
     if into.pk == matter.pk:
         raise ValidationError({"into": _("不能与自身合并")})
@@ -429,18 +476,17 @@ def matter_merge(*, matter: Matter, user: Any, into: Matter) -> Matter:
     before, now = state_of(m), timezone.now()
     m.status, m.merged_into = Status.MERGED, target
     public = _("与事项%(n)s为同一问题，合并办理，办结后一并答复。") % {"n": target.number}
-    _finish(m, "merge", before, user=user, public_note=public, at=now)
-    with write_batch() as batch:
-        _write(target, now, batch)  # the target too must still be as read (open)
-        add_event(
-            target,
-            "note",
-            before=target.status,
-            user=user,
-            note=_("合并了事项%(n)s") % {"n": m.number},
-            at=now,
-            batch=batch,
-        )
+    _finish(batch, m, "merge", before, user=user, public_note=public, at=now)
+    _write(target, now, batch)  # the target too must still be as read (open)
+    add_event(
+        target,
+        "note",
+        before=target.status,
+        user=user,
+        note=_("合并了事项%(n)s") % {"n": m.number},
+        at=now,
+        batch=batch,
+    )
     return m
 
 

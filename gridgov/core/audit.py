@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .context import current_actor
 from .models import AuditEntry, AuditHead
-from .sqlwrites import WriteBatch
+from .sqlwrites import WriteBatch, cast_mark
 
 GENESIS = "0" * 64
 
@@ -148,11 +148,14 @@ def _chain_append(entry: AuditEntry, batch: WriteBatch | None = None) -> None:
 
     alone = batch is None
     batch = batch or WriteBatch(connection)
-    prefix = batch.name()
-    ctes = [part.format(p=prefix) for part in _append_pg_ctes(connection.alias)]
+    prefix, parts = batch.name(), _append_pg_ctes(connection.alias)
+
+    def build(guard: str | None) -> list[str]:
+        return [part.format(p=prefix, guard=batch.guard_condition(guard)) for part in parts]
+
     results = [f"(SELECT {c} FROM {prefix}_entry)" for c in ("id", "prev_hash", "entry_hash")]
     # One entry per statement: two would both link to the head as it was.
-    batch.add(ctes, [*values, payload], results, linked, tag="audit")
+    batch.add(build, [*values, payload], results, linked, tag="audit")
     if alone:
         batch.flush()
 
@@ -200,28 +203,23 @@ def _plain_fields() -> tuple[models.Field, ...]:
 @functools.cache
 def _append_pg_ctes(alias: str) -> tuple[str, ...]:
     """Lock the head, insert the entry hashed onto it, move the head: three CTEs of one
-    statement, named ``{p}_head``, ``{p}_entry`` and ``{p}_moved``.
+    statement, named ``{p}_head``, ``{p}_entry`` and ``{p}_moved``; ``{guard}`` is the batch's
+    condition on the head's row (none, or that the write it depends on was made).
 
     The hash is the one ``_entry_digest`` makes (SHA-256 of the previous hash followed by the
     payload, in UTF-8, as hex), so ``audit_verify`` checks entries from either path alike.
-    Parameters are cast to their columns' types: in ``INSERT … SELECT`` PostgreSQL does not
-    infer them from the target columns as it does for ``VALUES``.
     """
     connection = connections[alias]
     quote = connection.ops.quote_name
     head, table = quote(AuditHead._meta.db_table), quote(AuditEntry._meta.db_table)
 
-    def cast(field: models.Field) -> str:
-        text = isinstance(field, models.CharField | models.TextField)
-        return f"CAST(%s AS {'text' if text else field.db_type(connection)})"
-
     plain = _plain_fields()
     links = [AuditEntry._meta.get_field(name) for name in _LINKS]
     columns = ", ".join(quote(f.column) for f in (*plain, *links))
-    values = ", ".join(cast(f) for f in plain)
+    values = ", ".join(cast_mark(f, connection) for f in plain)
     digest = "encode(sha256(convert_to({p}_head.last_hash || CAST(%s AS text), 'UTF8')), 'hex')"
     return (
-        f"{{p}}_head AS (SELECT last_hash, count FROM {head} WHERE id = 1 FOR UPDATE)",
+        f"{{p}}_head AS (SELECT last_hash, count FROM {head} WHERE id = 1{{guard}} FOR UPDATE)",
         f"{{p}}_entry AS (INSERT INTO {table} ({columns}) "
         f"SELECT {values}, {{p}}_head.last_hash, {digest} FROM {{p}}_head "
         f"RETURNING id, prev_hash, entry_hash)",

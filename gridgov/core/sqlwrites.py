@@ -99,6 +99,24 @@ def _insert_statement(instance: models.Model, connection: Any) -> tuple[str, lis
     return _insert_sql(model, connection.alias, tuple(marks)), values
 
 
+def cast_mark(field: models.Field, connection: Any) -> str:
+    """A parameter cast to its column's type: in ``INSERT … SELECT`` PostgreSQL does not infer
+    parameters' types from the target columns as it does for ``VALUES``."""
+    text = isinstance(field, models.CharField | models.TextField)
+    return f"CAST(%s AS {'text' if text else field.db_type(connection)})"
+
+
+@functools.cache
+def _insert_select_sql(model: type[models.Model], alias: str) -> str:
+    """``INSERT … SELECT`` of one row from ``{guard}``: written only if the guard gave a row."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = _insert_fields(model)
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(cast_mark(f, connection) for f in fields)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {values} FROM {{guard}}"
+
+
 def _stored(instance: models.Model, key: Any, connection: Any) -> models.Model:
     instance.pk = instance.pk if instance.pk is not None else key
     instance._state.adding, instance._state.db = False, connection.alias
@@ -125,43 +143,55 @@ def insert_row(instance: models.Model) -> models.Model:
     return _stored(instance, key, connection)
 
 
+# A part of a batch's statement: its CTEs, given the batch's guard (or None).
+Build = Callable[[str | None], list[str]]
+
+
 class WriteBatch:
     """Writes sent together when the batch ends: on PostgreSQL one statement, elsewhere each
     at once. Each write gives what it would alone (an UPDATE's row count to check, an INSERT's
-    key on its instance) once the batch has run."""
+    key on its instance) once the batch has run.
+
+    A batch may have a guard, an UPDATE that every other write of the statement depends on: if
+    it changes no row, the statement writes nothing at all, so on PostgreSQL it needs no
+    transaction around it to stay whole (elsewhere the guard's check raises at once, inside the
+    caller's transaction).
+    """
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
         self.joined = connection.vendor == "postgresql"
         self.tags: set[str] = set()
-        self._ctes: list[str] = []
-        self._params: list[Any] = []
-        self._results: list[str] = []
-        self._then: list[tuple[int, int, Callable[[tuple], None]]] = []
+        self.guard: str | None = None
+        self._guard_part: tuple | None = None
+        self._parts: list[tuple[Build, list[Any], list[str], Callable[[tuple], None]]] = []
+        self._names = 0
 
     def name(self) -> str:
         """A name for the next CTE, unique in this batch."""
-        return f"w{len(self._ctes)}"
+        self._names += 1
+        return f"w{self._names}"
 
     def add(
         self,
-        ctes: list[str],
+        build: Build,
         params: list[Any],
         results: list[str],
         then: Callable[[tuple], None],
         tag: str = "",
     ) -> None:
-        """Add CTEs (``name AS (…)``) and the scalar subqueries to read from them; ``then`` gets
-        those values once the batch has run. With a ``tag`` the batch holds one such write: a
-        second one first sends what the batch holds."""
+        """Add CTEs (``name AS (…)``, made by ``build`` from the guard once the batch is sent)
+        and the scalar subqueries to read from them; ``then`` gets those values once the batch
+        has run. With a ``tag`` the batch holds one such write: a second one first sends what
+        the batch holds."""
         if tag and tag in self.tags:
             self.flush()
         self.tags.add(tag)
-        start = len(self._results)
-        self._ctes += ctes
-        self._params += params
-        self._results += results
-        self._then.append((start, len(self._results), then))
+        self._parts.append((build, params, results, then))
+
+    def guard_condition(self, guard: str | None) -> str:
+        """`` AND …`` for the WHERE clause of a write that depends on ``guard``."""
+        return f" AND EXISTS (SELECT 1 FROM {guard})" if guard else ""
 
     def update(
         self,
@@ -171,34 +201,48 @@ class WriteBatch:
         where: dict[str, Any],
         expect: int,
         otherwise: Callable[[], Exception],
+        guard: bool = False,
     ) -> None:
-        """An ``update_where`` that must change ``expect`` rows, else ``otherwise()`` is raised."""
+        """An ``update_where`` that must change ``expect`` rows, else ``otherwise()`` is raised;
+        with ``guard``, the batch's guard."""
 
-        def check(count: int) -> None:
-            if count != expect:
+        def check(row: tuple) -> None:
+            if row[0] != expect:
                 raise otherwise()
 
         if not self.joined:
-            check(update_where(model, values=values, where=where))
+            check((update_where(model, values=values, where=where),))
             return
         sql, params = _update_statement(model, values, where, self.connection)
         name = self.name()
-        self.add(
-            [f"{name} AS ({sql} RETURNING 1)"],
-            params,
-            [f"(SELECT count(*) FROM {name})"],
-            lambda row: check(row[0]),
-        )
+        if guard and self.guard:
+            raise ValueError("a batch has one guard")
+
+        def build(guard_name: str | None) -> list[str]:
+            depends = self.guard_condition(guard_name if guard_name != name else None)
+            return [f"{name} AS ({sql}{depends} RETURNING 1)"]
+
+        self.add(build, params, [f"(SELECT count(*) FROM {name})"], check)
+        if guard:
+            self.guard, self._guard_part = name, self._parts[-1]
 
     def insert(self, instance: models.Model) -> None:
         """An ``insert_row``; the instance has its key once the batch has run."""
         if not self.joined:
             insert_row(instance)
             return
-        sql, values = _insert_statement(instance, self.connection)
-        name, pk = self.name(), self.connection.ops.quote_name(instance._meta.pk.column)
+        values_sql, values = _insert_statement(instance, self.connection)
+        model = type(instance)
+        name, pk = self.name(), self.connection.ops.quote_name(model._meta.pk.column)
+
+        def build(guard: str | None) -> list[str]:
+            sql = values_sql
+            if guard:  # a row from the guard, or none
+                sql = _insert_select_sql(model, self.connection.alias).format(guard=guard)
+            return [f"{name} AS ({sql} RETURNING {pk})"]
+
         self.add(
-            [f"{name} AS ({sql} RETURNING {pk})"],
+            build,
             values,
             [f"(SELECT {pk} FROM {name})"],
             lambda row: _stored(instance, row[0], self.connection),
@@ -206,16 +250,23 @@ class WriteBatch:
 
     def flush(self) -> None:
         """Send what the batch holds, then check and hand out what each write gave."""
-        if not self._ctes:
+        if not self._parts:
             return
-        sql = f"WITH {', '.join(self._ctes)} SELECT {', '.join(self._results)}"
+        parts, guard = self._parts, self.guard
+        self._parts, self.tags, self.guard = [], set(), None
+        if guard:  # first: the others refer to it, and its check is the first made
+            parts.sort(key=lambda part: part is not self._guard_part)
+        self._guard_part = None
+        ctes = [cte for build, *_ in parts for cte in build(guard)]
+        results = [r for _, _, part_results, _ in parts for r in part_results]
+        params = [p for _, part_params, _, _ in parts for p in part_params]
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, self._params)
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(results)}", params)
             row = cursor.fetchone()
-        then, self._then = self._then, []
-        self._ctes, self._params, self._results, self.tags = [], [], [], set()
-        for start, end, callback in then:
-            callback(row[start:end])
+        start = 0
+        for _, _, part_results, then in parts:
+            then(row[start : start + len(part_results)])
+            start += len(part_results)
 
 
 @contextmanager

@@ -14,7 +14,8 @@ from django.db import connection
 from django.db.models import F
 
 from gridgov.cases import services as s
-from gridgov.cases.models import Matter, MatterEvent, Status
+from gridgov.cases.models import Matter, MatterEvent, Notification, Status
+from gridgov.core.audit import audit_verify
 from gridgov.core.context import Source, actor_context
 from gridgov.core.models import AuditEntry
 
@@ -118,3 +119,34 @@ def test_steps_at_once_on_one_matter_all_land_in_order(default_categories, new_m
     assert notes.count() == landed
     assert len(set(notes.values_list("public_note", flat=True))) == landed
     assert Matter.objects.get(pk=matter.pk).version == 1 + landed
+    audited = AuditEntry.objects.filter(action="matter.note", object_id=str(matter.pk))
+    assert audited.count() == landed
+    assert audit_verify().ok
+
+
+# Outside any transaction, as a request runs: on PostgreSQL the step is then one statement
+# with no transaction around it, which must write nothing when its matter has changed.
+@pytest.mark.django_db(transaction=True)
+def test_a_step_on_a_changed_row_leaves_nothing_behind_outside_a_transaction(
+    monkeypatch, default_categories, new_matter, staff
+):
+    matter = new_matter()
+    bump = Matter.objects.filter(pk=matter.pk)
+    seen = _interfere(monkeypatch, 1, lambda m: bump.update(version=F("version") + 1))
+    counts = (MatterEvent.objects.count(), AuditEntry.objects.count(), Notification.objects.count())
+
+    s.matter_assign(matter=matter, user=staff.village, assignee=staff.worker)
+
+    assert seen == [0, 1]  # the first try found the row changed, the second wrote
+    assert (
+        MatterEvent.objects.count(),
+        AuditEntry.objects.count(),
+        Notification.objects.count(),
+    ) == (counts[0] + 1, counts[1] + 1, counts[2] + 1)
+    stored = Matter.objects.get(pk=matter.pk)
+    assert (stored.status, stored.assignee_id, stored.version) == (
+        Status.ASSIGNED,
+        staff.worker.pk,
+        2,
+    )
+    assert audit_verify().ok
