@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import F
 
 from gridgov.cases import services as s
+from gridgov.cases import stepping
 from gridgov.cases.models import Matter, MatterEvent, Notification, Status
 from gridgov.core.audit import audit_verify
 from gridgov.core.context import Source, actor_context
@@ -22,7 +23,7 @@ from gridgov.core.models import AuditEntry
 
 def _interfere(monkeypatch, times: int, change) -> list[int]:
     """After each of the first ``times`` reads of a step, another writer changes the row."""
-    real_begin = s._begin
+    real_begin = stepping.begin
     seen: list[int] = []
 
     def begin(matter, action, user, **kw):
@@ -32,7 +33,7 @@ def _interfere(monkeypatch, times: int, change) -> list[int]:
             change(current)
         return current
 
-    monkeypatch.setattr(s, "_begin", begin)
+    monkeypatch.setattr(stepping, "begin", begin)
     return seen
 
 
@@ -73,16 +74,18 @@ def test_the_other_writers_change_is_kept_and_checked_again(monkeypatch, new_mat
 def test_a_step_that_never_finds_the_row_still_gives_up(monkeypatch, new_matter, staff):
     matter = s.matter_sign(matter=new_matter(), user=staff.worker)
     bump = Matter.objects.filter(pk=matter.pk)
-    seen = _interfere(monkeypatch, s.STEP_ATTEMPTS, lambda m: bump.update(version=F("version") + 1))
+    seen = _interfere(
+        monkeypatch, stepping.STEP_ATTEMPTS, lambda m: bump.update(version=F("version") + 1)
+    )
     events = MatterEvent.objects.count()
 
     with pytest.raises(ValidationError) as busy:
         s.matter_note(matter=matter, user=staff.worker, public_note="已上门了解情况")
 
     assert "version" in busy.value.message_dict
-    assert len(seen) == s.STEP_ATTEMPTS
+    assert len(seen) == stepping.STEP_ATTEMPTS
     assert MatterEvent.objects.count() == events
-    assert Matter.objects.get(pk=matter.pk).version == 1 + s.STEP_ATTEMPTS
+    assert Matter.objects.get(pk=matter.pk).version == 1 + stepping.STEP_ATTEMPTS
 
 
 # Committed data, so that the threads' connections see it.
