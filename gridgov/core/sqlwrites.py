@@ -210,13 +210,14 @@ class WriteBatch:
             if row[0] != expect:
                 raise otherwise()
 
-        if not self.joined:
+        if guard and self.guard:
+            raise ValueError("a batch has one guard")
+        name = self.name()
+        if not self.joined:  # at once: the caller's transaction keeps the batch whole
+            self.guard = name if guard else self.guard
             check((update_where(model, values=values, where=where),))
             return
         sql, params = _update_statement(model, values, where, self.connection)
-        name = self.name()
-        if guard and self.guard:
-            raise ValueError("a batch has one guard")
 
         def build(guard_name: str | None) -> list[str]:
             depends = self.guard_condition(guard_name if guard_name != name else None)

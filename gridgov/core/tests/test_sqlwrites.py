@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -133,3 +135,39 @@ def test_two_audit_entries_in_one_batch_are_chained_one_after_the_other(tree):
     assert entries[1].prev_hash == entries[0].entry_hash
     assert entries[2].prev_hash == entries[1].entry_hash
     assert audit_verify().ok
+
+
+# Committed rows and no transaction around the batch: on PostgreSQL the batch's statement is
+# then the whole of the write, and its guard what keeps it whole.
+@pytest.mark.django_db(transaction=True)
+def test_a_guarded_batch_whose_guard_finds_no_row_writes_nothing(tree):
+    rename = {"values": {"name": "改名"}, "where": {"pk": tree.group.pk, "name": "别的名字"}}
+    entries = AuditEntry.objects.count()
+    # On PostgreSQL no transaction: the guard alone keeps the statement whole. Elsewhere the
+    # writes run as they come, and a batch belongs in a transaction.
+    vendor = connection.vendor
+    around = contextlib.nullcontext() if vendor == "postgresql" else transaction.atomic()
+    with pytest.raises(ValidationError, match="stale"), around, write_batch() as batch:
+        batch.insert(_node(tree, "440605001201001031"))  # added before the guard
+        batch.update(GridNode, **rename, expect=1, otherwise=_stale, guard=True)
+        batch.insert(_node(tree, "440605001201001032"))
+        audit_record(action="test", object_type="t", object_id="1", batch=batch)
+    assert not GridNode.objects.filter(code__in=["440605001201001031", "440605001201001032"])
+    assert AuditEntry.objects.count() == entries
+    with write_batch() as batch:  # and with the guard holding, everything is written
+        batch.insert(_node(tree, "440605001201001033"))
+        batch.update(
+            GridNode,
+            values={"name": "改名"},
+            where={"pk": tree.group.pk},
+            expect=1,
+            otherwise=_stale,
+            guard=True,
+        )
+        entry = audit_record(action="test", object_type="t", object_id="2", batch=batch)
+    assert GridNode.objects.filter(code="440605001201001033").exists()
+    assert AuditEntry.objects.filter(pk=entry.pk).exists() and audit_verify().ok
+    town = {"where": {"pk": tree.town.pk}, "expect": 1, "otherwise": _stale, "guard": True}
+    with pytest.raises(ValueError, match="one guard"), write_batch() as batch:
+        batch.update(GridNode, values={"lat": 1.0}, **town)
+        batch.update(GridNode, values={"lat": 2.0}, **town)
