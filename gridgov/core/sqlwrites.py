@@ -69,34 +69,39 @@ def update_where(
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], alias: str, marks: tuple) -> str:
+def _insert_sql(model: type[models.Model], alias: str, marks: tuple, keyed: bool) -> str:
     """``INSERT … VALUES``, without RETURNING (added by whoever reads the key back)."""
     quote = connections[alias].ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _insert_fields(model))
+    columns = ", ".join(quote(f.column) for f in _insert_fields(model, keyed))
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(marks)})"
 
 
 @functools.cache
-def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
-    """The columns a new row is written with: all but an automatic key and generated ones."""
+def _insert_fields(model: type[models.Model], keyed: bool = False) -> tuple[models.Field, ...]:
+    """The columns a new row is written with: all but generated ones, and but an automatic key
+    unless the row comes with one (``keyed``, drawn by ``next_key``)."""
     meta = model._meta
-    auto = meta.pk if isinstance(meta.pk, models.AutoField) else None
+    auto = meta.pk if isinstance(meta.pk, models.AutoField) and not keyed else None
     return tuple(f for f in meta.local_concrete_fields if f is not auto and not f.generated)
 
 
-def _insert_statement(instance: models.Model, connection: Any) -> tuple[str, list]:
+def _insert_statement(
+    instance: models.Model, connection: Any, keyed: bool = False
+) -> tuple[str, list]:
     model = type(instance)
     if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
         raise ValueError(f"{model._meta.label} has save signal receivers: use save()")
-    if instance.pk is not None and isinstance(model._meta.pk, models.AutoField):
+    if keyed and instance.pk is None:
+        raise ValueError(f"{model._meta.label}: a keyed row needs its key (next_key)")
+    if not keyed and instance.pk is not None and isinstance(model._meta.pk, models.AutoField):
         raise ValueError(f"{model._meta.label} {instance.pk} is not a new row")
     values, marks = [], []
-    for column in _insert_fields(model):
+    for column in _insert_fields(model, keyed):
         value = column.get_db_prep_save(column.pre_save(instance, True), connection)
         placeholder = getattr(column, "get_placeholder", None)
         marks.append(placeholder(value, None, connection) if placeholder else "%s")
         values.append(value)
-    return _insert_sql(model, connection.alias, tuple(marks)), values
+    return _insert_sql(model, connection.alias, tuple(marks), keyed), values
 
 
 def cast_mark(field: models.Field, connection: Any) -> str:
@@ -107,11 +112,11 @@ def cast_mark(field: models.Field, connection: Any) -> str:
 
 
 @functools.cache
-def _insert_select_sql(model: type[models.Model], alias: str) -> str:
+def _insert_select_sql(model: type[models.Model], alias: str, keyed: bool) -> str:
     """``INSERT … SELECT`` of one row from ``{guard}``: written only if the guard gave a row."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    fields = _insert_fields(model)
+    fields = _insert_fields(model, keyed)
     columns = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(cast_mark(f, connection) for f in fields)
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {values} FROM {{guard}}"
@@ -145,6 +150,18 @@ def insert_row(instance: models.Model) -> models.Model:
 
 # A part of a batch's statement: its CTEs, given the batch's guard (or None).
 Build = Callable[[str | None], list[str]]
+
+
+def next_key(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> int:
+    """The next value of the model's key sequence (PostgreSQL), for a row inserted ``keyed`` in
+    a batch together with rows that refer to it."""
+    connection = connections[using]
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
+        )
+        return cursor.fetchone()[0]
 
 
 class WriteBatch:
@@ -227,19 +244,24 @@ class WriteBatch:
         if guard:
             self.guard, self._guard_part = name, self._parts[-1]
 
-    def insert(self, instance: models.Model) -> None:
-        """An ``insert_row``; the instance has its key once the batch has run."""
+    def insert(self, instance: models.Model, *, keyed: bool = False) -> None:
+        """An ``insert_row``; the instance has its key once the batch has run. ``keyed``: it
+        comes with its key already (``next_key``), so that other writes of the batch can refer
+        to it."""
         if not self.joined:
+            if keyed:
+                raise ValueError("keyed rows are for PostgreSQL's batches (next_key)")
             insert_row(instance)
             return
-        values_sql, values = _insert_statement(instance, self.connection)
+        values_sql, values = _insert_statement(instance, self.connection, keyed)
         model = type(instance)
         name, pk = self.name(), self.connection.ops.quote_name(model._meta.pk.column)
 
         def build(guard: str | None) -> list[str]:
             sql = values_sql
             if guard:  # a row from the guard, or none
-                sql = _insert_select_sql(model, self.connection.alias).format(guard=guard)
+                sql = _insert_select_sql(model, self.connection.alias, keyed)
+                sql = sql.format(guard=guard)
             return [f"{name} AS ({sql} RETURNING {pk})"]
 
         self.add(

@@ -177,3 +177,27 @@ def test_inactive_category_is_refused(new_matter, category):
     category.save()
     with pytest.raises(ValidationError, match="停用"):
         new_matter()
+
+
+# Outside any transaction, as a request runs: on PostgreSQL the matter, its event, the
+# handlers' messages and the audit entry are then one statement, the row's key drawn first.
+@pytest.mark.django_db(transaction=True)
+def test_intake_outside_a_transaction_stores_the_matter_and_all_it_announces(
+    default_categories, new_matter, staff
+):
+    from django.utils import timezone
+
+    from gridgov.cases.models import Notification
+    from gridgov.core.audit import audit_verify
+
+    matter = new_matter()
+    stored = Matter.objects.get(pk=matter.pk)
+    assert stored.number == matter.number
+    assert matter.number == f"{timezone.localtime(stored.received_at):%Y%m%d}{matter.pk:06d}"
+    assert stored.grid_path == matter.grid_path and stored.deadline == matter.deadline
+    assert [e.action for e in MatterEvent.objects.filter(matter=matter)] == ["create"]
+    assert matter.timeline[0].pk == MatterEvent.objects.get(matter=matter).pk
+    assert list(Notification.objects.filter(matter=matter).values_list("user_id", flat=True))
+    entry = AuditEntry.objects.get(action="matter.create", object_id=str(matter.pk))
+    assert entry.after["number"] == matter.number
+    assert audit_verify().ok
