@@ -18,7 +18,13 @@ from gridgov.core.audit import audit_record
 from gridgov.core.crypto import encrypt
 from gridgov.core.identity import IdentifierError, validate_phone
 from gridgov.core.rules import rule_value
-from gridgov.core.sqlwrites import WriteBatch, next_key, update_where, write_batch
+from gridgov.core.sqlwrites import (
+    WriteBatch,
+    next_key,
+    stands_alone,
+    update_where,
+    write_batch,
+)
 from gridgov.grid.models import GridNode
 
 from .models import Category, Matter, MatterPhoto, NotificationKind, source_fingerprint
@@ -152,8 +158,7 @@ def matter_create(
         upload.seek(0)
     # Everything above reads or checks; only the writes below hold the database's write lock
     # (SQLite lets one writer in at a time).
-    connection = transaction.get_connection()
-    if photo_rows or connection.vendor != "postgresql" or connection.in_atomic_block:
+    if photo_rows or not stands_alone():
         with transaction.atomic(), write_batch() as batch:
             matter.save()
             _numbered(matter)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
 from gridgov.core.compiled import CompiledRead
-from gridgov.core.sqlwrites import WriteBatch, write_batch
+from gridgov.core.sqlwrites import WriteBatch, stands_alone, write_batch
 
 from .models import Matter
 from .steps import add_event, audit_step
@@ -130,8 +130,7 @@ def writing(alone: bool) -> Iterator[WriteBatch]:
     chain's head stays locked only while that statement runs. Otherwise the body runs in a
     transaction, and an outdated row raises and rolls back everything it wrote.
     """
-    connection = transaction.get_connection()
-    if alone and connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if alone and stands_alone():
         with write_batch() as batch:
             yield batch
         return

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .context import current_actor
 from .models import AuditEntry, AuditHead
-from .sqlwrites import WriteBatch, cast_mark
+from .sqlwrites import WriteBatch, cast_mark, insert_row, joins_writes
 
 GENESIS = "0" * 64
 
@@ -53,8 +53,12 @@ def _entry_payload(fields: dict[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def _digest(prev_hash: str, payload: str) -> str:
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
 def _entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + _entry_payload(fields)).encode()).hexdigest()
+    return _digest(prev_hash, _entry_payload(fields))
 
 
 def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
@@ -132,9 +136,8 @@ def _chain_append(entry: AuditEntry, batch: WriteBatch | None = None) -> None:
     """
     connection = transaction.get_connection()
     payload = _entry_payload(_hashed_fields(entry))
-    if connection.vendor != "postgresql":
+    if not joins_writes(connection):
         _chain_append_stepwise(entry, connection, payload)
-        entry._state.adding, entry._state.db = False, connection.alias
         return
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _plain_fields()]
 
@@ -172,19 +175,8 @@ def _chain_append_stepwise(entry: AuditEntry, connection: Any, payload: str) -> 
             cursor.execute(f"SELECT last_hash, count FROM {head_table} WHERE id = 1{lock}")
             row = cursor.fetchone()
         last_hash, count = row
-        entry.prev_hash = last_hash
-        entry.entry_hash = hashlib.sha256((last_hash + payload).encode()).hexdigest()
-        fields = _entry_fields()
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-        marks = ", ".join(["%s"] * len(fields))
-        table = connection.ops.quote_name(AuditEntry._meta.db_table)
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id", values)
-            entry.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
-            entry.pk = cursor.lastrowid
+        entry.prev_hash, entry.entry_hash = last_hash, _digest(last_hash, payload)
+        insert_row(entry)
         cursor.execute(
             f"UPDATE {head_table} SET last_hash = %s, count = %s WHERE id = 1",
             [entry.entry_hash, count + 1],
@@ -197,7 +189,8 @@ _LINKS = ("prev_hash", "entry_hash")
 @functools.cache
 def _plain_fields() -> tuple[models.Field, ...]:
     """The entry's columns but its links, which the database fills in from the head."""
-    return tuple(f for f in _entry_fields() if f.attname not in _LINKS)
+    fields = AuditEntry._meta.concrete_fields
+    return tuple(f for f in fields if not f.primary_key and f.attname not in _LINKS)
 
 
 @functools.cache
@@ -227,11 +220,6 @@ def _append_pg_ctes(alias: str) -> tuple[str, ...]:
         f"count = {{p}}_head.count + 1 FROM {{p}}_entry, {{p}}_head WHERE {head}.id = 1 "
         f"RETURNING 1)",
     )
-
-
-@functools.cache
-def _entry_fields() -> tuple[models.Field, ...]:
-    return tuple(f for f in AuditEntry._meta.concrete_fields if not f.primary_key)
 
 
 @dataclass

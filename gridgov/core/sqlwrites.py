@@ -152,6 +152,18 @@ def insert_row(instance: models.Model) -> models.Model:
 Build = Callable[[str | None], list[str]]
 
 
+def joins_writes(connection: Any) -> bool:
+    """Whether a batch's writes go to this database as one statement: on PostgreSQL, where each
+    statement is a round trip and work of the server's; SQLite runs in the process."""
+    return connection.vendor == "postgresql"
+
+
+def stands_alone(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether a batch sent now is a transaction by itself: one statement, none open around it."""
+    connection = connections[using]
+    return joins_writes(connection) and not connection.in_atomic_block
+
+
 def next_key(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> int:
     """The next value of the model's key sequence (PostgreSQL), for a row inserted ``keyed`` in
     a batch together with rows that refer to it."""
@@ -177,7 +189,7 @@ class WriteBatch:
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
-        self.joined = connection.vendor == "postgresql"
+        self.joined = joins_writes(connection)
         self.tags: set[str] = set()
         self.guard: str | None = None
         self._guard_part: tuple | None = None
