@@ -67,6 +67,37 @@ def test_token_works_and_records_use(tree, make_user):
     assert token.last_used_at is not None
 
 
+def test_a_token_brings_its_users_assignments_in_the_same_statement(tree, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.accounts.models import Assignment
+    from gridgov.accounts.scope import user_assignments
+    from gridgov.accounts.services import api_token_authenticate, assignment_create
+
+    user = make_user(Role.VIEWER, tree.village)
+    # More than nine, so that an order by text ("10" < "9") would show.
+    nodes = [tree.microgrid, tree.group, tree.other_village, tree.town] * 3
+    roles = [Role.GRID_WORKER, Role.GROUP_LEADER, Role.VILLAGE_CADRE]
+    for i, node in enumerate(nodes):
+        assignment_create(user=user, node=node, role=roles[i % 3])
+    _token, raw = api_token_create(user=user, name="cli")
+    expected = list(
+        Assignment.objects.filter(user=user).order_by("id").values_list("node_code", "role")
+    )
+    assert len(expected) == 13
+    with CaptureQueriesContext(connection) as queries:
+        found = api_token_authenticate(raw)
+        assert user_assignments(found) == expected
+    assert len([q for q in queries.captured_queries if not q["sql"].startswith("UPDATE")]) == 1
+    # A user without any: none, and no second read either.
+    bare = make_user()
+    _token, raw = api_token_create(user=bare, name="cli")
+    with CaptureQueriesContext(connection) as queries:
+        assert user_assignments(api_token_authenticate(raw)) == []
+    assert len([q for q in queries.captured_queries if not q["sql"].startswith("UPDATE")]) == 1
+
+
 def test_expired_revoked_and_inactive_tokens_are_401(tree, make_user):
     user = make_user(Role.VIEWER, tree.village)
     expired, raw_expired = api_token_create(user=user, name="old")
