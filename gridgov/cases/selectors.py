@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -85,6 +89,46 @@ def matter_timeline(matter: Matter) -> list[MatterEvent]:
     events = _TIMELINE.fetch(_TIMELINE_ROWS.filter(matter_id=matter.pk))
     for event in events:  # as ``matter.events`` would have: each knows its matter
         _EVENT_MATTER.set_cached_value(event, matter)
+    return events
+
+
+# The timeline as one JSON column of the matter's own row, for the step read: a step then shows
+# the timeline it ends with (what was there, and its own event) without reading it again.
+_TIMELINE_FIELDS = ("id", "action", "from_status", "to_status", "actor_id", "actor_label")
+_TIMELINE_FIELDS += ("note", "public_note", "at")
+_TIMELINE_SQL = {
+    "postgresql": "SELECT json_agg(json_build_array({cols}, u.username))::text",
+    "sqlite": "SELECT json_group_array(json_array({cols}, u.username))",
+}
+_EVENT_ACTOR = MatterEvent._meta.get_field("actor")
+
+
+def timeline_column() -> RawSQL:
+    """An annotation of a matter's queryset: its events, for ``timeline_of``."""
+    events, users = MatterEvent._meta.db_table, get_user_model()._meta.db_table
+    cols = ", ".join(f"e.{MatterEvent._meta.get_field(f).column}" for f in _TIMELINE_FIELDS)
+    select = _TIMELINE_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    sql = (
+        f"{select.format(cols=cols)} FROM {events} e LEFT JOIN {users} u ON u.id = e.actor_id"
+        f' WHERE e.matter_id = "{Matter._meta.db_table}"."id"'
+    )
+    return RawSQL(sql, (), output_field=TextField())
+
+
+def timeline_of(matter: Matter, column: str | None) -> list[MatterEvent]:
+    """The events of ``timeline_column`` as ``matter_timeline`` gives them: in their order,
+    each with its matter and its actor (the actor's username only)."""
+    User = get_user_model()
+    events = []
+    for *values, username in json.loads(column or "[]"):
+        event = MatterEvent(matter_id=matter.pk, **dict(zip(_TIMELINE_FIELDS, values, strict=True)))
+        at = dt.datetime.fromisoformat(event.at)  # SQLite's text has no offset: it is UTC
+        event.at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        _EVENT_MATTER.set_cached_value(event, matter)
+        if event.actor_id is not None:
+            _EVENT_ACTOR.set_cached_value(event, User(id=event.actor_id, username=username))
+        events.append(event)
+    events.sort(key=lambda e: (e.at, e.id))
     return events
 
 

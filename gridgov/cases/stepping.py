@@ -31,6 +31,7 @@ from gridgov.core.compiled import CompiledRead
 from gridgov.core.sqlwrites import WriteBatch, stands_alone, write_batch
 
 from .models import Matter
+from .selectors import timeline_column, timeline_of
 from .steps import add_event, audit_step
 from .transitions import TRANSITIONS
 
@@ -42,9 +43,10 @@ STEP_ATTEMPTS = 4
 STEP_RETRY_PAUSE_S = 0.01
 
 
-# Every step reads its matter with five related rows: compiled once, not at every step.
+# Every step reads its matter with five related rows and its timeline: compiled once, not at
+# every step.
 _STEP_READ = CompiledRead("cases.step_read")
-_STEP_ROWS = Matter.objects.for_step()
+_STEP_ROWS = Matter.objects.for_step().annotate(timeline_json=timeline_column())
 
 
 class Stale(Exception):
@@ -65,6 +67,7 @@ def read(matter: Matter, user: Any = None) -> Matter:
         rows = rows.filter(pk=matter.pk)
     current = _STEP_READ.get(rows)
     current._as_read = {f.attname: getattr(current, f.attname) for f in _COLUMNS}
+    current._timeline_as_read = timeline_of(current, current.timeline_json)
     return current
 
 
@@ -155,8 +158,14 @@ def write(matter: Matter, now: dt.datetime, batch: WriteBatch, *, guard: bool = 
 def finish(
     batch: WriteBatch, matter: Matter, action: str, before: dict[str, Any], **event: Any
 ) -> Matter:
-    """The row's write (the batch's guard), the timeline event and the audit."""
+    """The row's write (the batch's guard), the timeline event and the audit.
+
+    The matter keeps the timeline it ends with (``timeline``): the events read with the row
+    and this step's own. Had anyone added one in between, the guard would have failed, and the
+    step would have run again on a new read.
+    """
     write(matter, timezone.now(), batch, guard=True)
-    add_event(matter, action, before=before["status"], batch=batch, **event)
+    done = add_event(matter, action, before=before["status"], batch=batch, **event)
     audit_step(matter, action, before, batch=batch)
+    matter.timeline = [*matter._timeline_as_read, done]
     return matter

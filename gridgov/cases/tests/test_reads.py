@@ -47,3 +47,37 @@ def test_the_timeline_is_the_matters_events_in_order_each_with_its_actor(new_mat
         assert [e.actor for e in events] == [e.actor for e in expected]
         assert all(e.matter is matter for e in events)
     assert not queries.captured_queries
+
+
+_EVENT_FIELDS = ("pk", "matter_id", "action", "from_status", "to_status", "actor_id")
+_EVENT_FIELDS += ("actor_label", "note", "public_note", "at")
+
+
+def _event_fields(events) -> list[tuple]:
+    return [
+        (*(getattr(e, f) for f in _EVENT_FIELDS), e.actor.username if e.actor_id else None)
+        for e in events
+    ]
+
+
+@pytest.mark.django_db
+def test_a_step_ends_with_the_timeline_a_new_read_gives_without_reading_it(new_matter, staff):
+    """The events read with the row, then the step's own: as ``matter_timeline`` reads them
+    afterwards, to the microsecond, with the actor's username and the matter itself."""
+    matter = new_matter()
+    s.matter_sign(matter=matter, user=staff.worker)
+    # Quotes, a newline and non-ASCII text travel through the JSON column unchanged.
+    s.matter_note(
+        matter=Matter(number=matter.number), user=staff.worker, public_note='已"上门"\n查看'
+    )
+    done = s.matter_settle(matter=Matter(number=matter.number), user=staff.worker, answer="修好了")
+    assert [e.action for e in done.timeline] == ["create", "sign", "note", "settle"]
+    with CaptureQueriesContext(connection) as queries:
+        assert _event_fields(done.timeline) == _event_fields(matter_timeline(done))
+        assert all(e.matter is done for e in done.timeline)
+    assert len(queries.captured_queries) == 1  # matter_timeline's; the step's were in hand
+    assert done.timeline[2].public_note == '已"上门"\n查看'
+    # A step by the resident (no user): no actor on its event.
+    reviewed = s.matter_review(matter=done, satisfaction="satisfied")
+    assert _event_fields(reviewed.timeline) == _event_fields(matter_timeline(reviewed))
+    assert reviewed.timeline[-1].actor_id is None
