@@ -10,7 +10,17 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, TextField
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    TextField,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -113,6 +123,17 @@ def timeline_column() -> RawSQL:
         f' WHERE e.matter_id = "{Matter._meta.db_table}"."id"'
     )
     return RawSQL(sql, (), output_field=TextField())
+
+
+def merged_waiting_column() -> RawSQL:
+    """An annotation of a matter's queryset: whether matters merged into it wait for its answer
+    (the status is a constant of the code, so the read keeps no parameters of its own)."""
+    table = Matter._meta.db_table
+    sql = (
+        f'EXISTS (SELECT 1 FROM {table} c WHERE c.merged_into_id = "{table}"."id"'
+        f" AND c.status = '{Status.MERGED.value}' AND c.answered_at IS NULL)"
+    )
+    return RawSQL(sql, (), output_field=BooleanField())
 
 
 def timeline_of(matter: Matter, column: str | None) -> list[MatterEvent]:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
-from gridgov.core.compiled import CompiledRead
 from gridgov.core.rules import rule_value
 from gridgov.core.sqlwrites import WriteBatch
 from gridgov.core.workdays import add_workdays
@@ -31,8 +30,6 @@ from .rules import EXTENSION_MAX_WORKDAYS, WARNING_LEAD_HOURS
 from .stepping import finish, read, step, write
 from .steps import add_event, audit_step, clean_text, set_level, state_of
 from .transitions import TRANSITIONS
-
-_MERGED_WAITING = CompiledRead("cases.merged_waiting")  # asked at every settle
 
 
 def _reason(value: str, field: str = "reason") -> str:
@@ -103,11 +100,7 @@ def _answer_merged(target: Matter, *, now: dt.datetime) -> None:
     waiting = Matter.objects.filter(
         merged_into=target, status=Status.MERGED, answered_at__isnull=True
     )
-    # Most matters have none: ask for ids first, a third of the cost of reading whole rows.
-    pks = _MERGED_WAITING.fetch(waiting.values_list("pk", flat=True))
-    if not pks:
-        return
-    for child in waiting.select_for_update().filter(pk__in=pks):
+    for child in waiting.select_for_update():
         child.answer, child.answered_at = target.answer, now
         child.version += 1
         child.save()
@@ -115,7 +108,9 @@ def _answer_merged(target: Matter, *, now: dt.datetime) -> None:
         audit_step(child, "merged_answer", {"status": Status.MERGED})
 
 
-@step("settle", alone=False)  # and the matters merged into it, each with its audit entry
+# With the matters merged into it, each with its audit entry, if the read found any waiting; a
+# merge since would have changed the row (its version), and the step would run again.
+@step("settle", alone=lambda m: not m.merged_waiting)
 def matter_settle(
     *, batch: WriteBatch, matter: Matter, user: Any, answer: str, note: str = ""
 ) -> Matter:
@@ -127,8 +122,9 @@ def matter_settle(
     m.settled_level = m.level
     m.settled_on_time = now <= m.deadline and m.overdue_count == 0
     finish(batch, m, "settle", before, user=user, note=note, public_note=answer, at=now)
-    batch.flush()  # its audit entry before theirs
-    _answer_merged(m, now=now)
+    if m.merged_waiting:
+        batch.flush()  # its audit entry before theirs
+        _answer_merged(m, now=now)
     return m
 
 

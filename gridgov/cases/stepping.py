@@ -31,7 +31,7 @@ from gridgov.core.compiled import CompiledRead
 from gridgov.core.sqlwrites import WriteBatch, stands_alone, write_batch
 
 from .models import Matter
-from .selectors import timeline_column, timeline_of
+from .selectors import merged_waiting_column, timeline_column, timeline_of
 from .steps import add_event, audit_step
 from .transitions import TRANSITIONS
 
@@ -43,10 +43,12 @@ STEP_ATTEMPTS = 4
 STEP_RETRY_PAUSE_S = 0.01
 
 
-# Every step reads its matter with five related rows and its timeline: compiled once, not at
-# every step.
+# Every step reads its matter with five related rows, its timeline and whether merged matters
+# wait for its answer: compiled once, not at every step.
 _STEP_READ = CompiledRead("cases.step_read")
-_STEP_ROWS = Matter.objects.for_step().annotate(timeline_json=timeline_column())
+_STEP_ROWS = Matter.objects.for_step().annotate(
+    timeline_json=timeline_column(), merged_waiting=merged_waiting_column()
+)
 
 
 class Stale(Exception):
@@ -91,15 +93,17 @@ def begin(matter: Matter, action: str, user: Any, *, resident: bool = False) -> 
 
 
 def step(
-    action: str | Callable[[dict[str, Any]], str], *, alone: bool = True
+    action: str | Callable[[dict[str, Any]], str],
+    *,
+    alone: bool | Callable[[Matter], bool] = True,
 ) -> Callable[[Callable], Callable]:
     """A step of ``action``: read and check the matter, then run the body and write.
 
     The body gets the row as read (``matter=``) and the step's ``batch`` of writes, and ends in
     ``finish``, whose write holds only if the row is still as read; if not, everything the body
     wrote is undone and the step runs again on the new row, up to ``STEP_ATTEMPTS`` times.
-    A body that writes only through its batch (``alone``) is one statement on PostgreSQL
-    (``writing``). Without ``user`` the step is the resident's own (from the tracking page),
+    A body that writes only through its batch (``alone``; or, as a function, for the matter as
+    read) is one statement on PostgreSQL (``writing``). Without ``user`` the step is the resident's own (from the tracking page),
     allowed only where the table says so.
     """
 
@@ -112,7 +116,7 @@ def step(
                     time.sleep(random.uniform(0, STEP_RETRY_PAUSE_S * attempt))
                 current = begin(matter, name, user, resident=user is None)
                 try:
-                    with writing(alone) as batch:
+                    with writing(alone(current) if callable(alone) else alone) as batch:
                         return body(matter=current, user=user, batch=batch, **params)
                 except Stale:
                     continue

@@ -228,3 +228,43 @@ def test_merge_refuses_self_and_closed_targets(new_matter, staff):
 def test_unknown_action_is_refused(new_matter, staff):
     with pytest.raises(ValidationError, match="未知"):
         s.matter_act(matter=new_matter(), user=staff.worker, action="teleport")
+
+
+def test_a_merge_between_a_settles_read_and_its_write_is_answered_too(
+    new_matter, staff, monkeypatch
+):
+    """The settle's read found no merged matter waiting; one merged in before it wrote: the
+    write finds the row changed, the settle runs again, and the newcomer gets the answer."""
+    from gridgov.cases import stepping
+
+    first = s.matter_sign(matter=new_matter(), user=staff.worker)
+    second = new_matter(description="通道被占（另一户反映）")
+    real_begin, merged = stepping.begin, []
+
+    def begin(matter, action, user, **kwargs):
+        current = real_begin(matter, action, user, **kwargs)
+        if action == "settle" and not merged:
+            assert not current.merged_waiting
+            merged.append(s.matter_merge(matter=second, user=staff.worker, into=first))
+        return current
+
+    monkeypatch.setattr(stepping, "begin", begin)
+    settled = s.matter_settle(matter=first, user=staff.worker, answer="通道已清理")
+    assert settled.status == Status.SETTLED and merged
+    second.refresh_from_db()
+    assert second.answer == "通道已清理" and second.answered_at is not None
+
+
+def test_a_settle_with_no_merged_matter_is_a_step_like_any_other(new_matter, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(step, **params):
+        matter = s.matter_sign(matter=new_matter(), user=staff.worker)
+        with CaptureQueriesContext(connection) as queries:
+            step(matter=matter, user=staff.worker, **params)
+        return [q["sql"] for q in queries.captured_queries]
+
+    settle = statements(s.matter_settle, answer="好了")
+    assert len(settle) == len(statements(s.matter_note, public_note="在办"))
+    assert not [sql for sql in settle if "merged_into_id" in sql and "FOR UPDATE" in sql]
