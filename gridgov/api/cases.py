@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
@@ -38,7 +38,7 @@ from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household
 
 from .auth import auth_user
-from .common import get_visible, paginate
+from .common import get_visible, paginate, rendered
 from .errors import ERRORS_READ, ERRORS_WRITE, NotFound
 from .schemas.cases import (
     ActionIn,
@@ -50,6 +50,7 @@ from .schemas.cases import (
     MeasuresDetail,
     MeasuresQuery,
     NotificationPage,
+    matter_detail_data,
 )
 from .schemas.common import PageQuery
 
@@ -187,7 +188,7 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
     )
     # The new matter holds its category, place and level already; nothing else is set yet.
     matter.assignee = matter.department = matter.merged_into = None
-    return Status(201, detail(user, matter))
+    return rendered(matter_detail_data(detail(user, matter)), status=201)
 
 
 @matters.post(
@@ -209,7 +210,7 @@ def act(request: HttpRequest, number: str, action: str, payload: ActionIn):
         matter = matter_act(matter=Matter(number=number), user=user, action=action, **params)
     except Matter.DoesNotExist:
         raise NotFound(matter_label(number)) from None
-    return detail(user, matter)
+    return rendered(matter_detail_data(detail(user, matter)))
 
 
 _NUMBER = re.compile(r"[0-9]{1,20}")

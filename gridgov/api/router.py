@@ -6,18 +6,11 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 """
 
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 
 from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
+from .common import RENDERER
 from .docs import OfflineSwagger
-
-
-class Utf8JSONRenderer(JSONRenderer):
-    """Chinese text as UTF-8 (the response says charset=utf-8), not \\u escapes."""
-
-    json_dumps_params = {"ensure_ascii": False}
-
 
 api = NinjaAPI(
     title="gridgov API",
@@ -28,7 +21,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     auth=[TokenAuth(), SessionCsrfAuth()],
     docs=OfflineSwagger(),
-    renderer=Utf8JSONRenderer(),
+    renderer=RENDERER,
 )
 api.add_decorator(acting_user)
 errors.install(api)

@@ -132,6 +132,61 @@ class MatterDetail(MatterOut):
         return obj.allowed
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """As read from the database: a deadline worked out in Beijing time reads the same."""
+    return None if moment is None else moment.astimezone(dt.UTC)
+
+
+def _node(node: Any) -> dict[str, Any]:
+    return {"code": node.code, "name": node.name, "level": choice(node, "level")}
+
+
+def matter_detail_data(matter: Any) -> dict[str, Any]:
+    """What ``MatterDetail`` gives for ``matter`` (with its ``events_list`` and ``allowed``),
+    built directly, with the schema's own resolvers: the answer of every step."""
+    m, out = matter, MatterOut
+    return {
+        "number": m.number,
+        "category": {"code": m.category.code, "name": m.category.name},
+        "description": m.description,
+        "status": out.resolve_status(m),
+        "channel": out.resolve_channel(m),
+        "place": _node(m.grid_node),
+        "handler": _node(m.handler_node),
+        "department": out.resolve_department(m),
+        "assignee": out.resolve_assignee(m),
+        "received_at": _utc(m.received_at),
+        "deadline": _utc(m.deadline),
+        "overdue": out.resolve_overdue(m),
+        "lat": None if m.lat is None else float(m.lat),
+        "lng": None if m.lng is None else float(m.lng),
+        "address": m.address,
+        "anonymous": m.anonymous,
+        "reporter_name_masked": out.resolve_reporter_name_masked(m),
+        "reporter_phone_masked": out.resolve_reporter_phone_masked(m),
+        "answer": m.answer,
+        "settled_at": _utc(m.settled_at),
+        "satisfaction": m.satisfaction,
+        "merged_into": out.resolve_merged_into(m),
+        "tracking_url": out.resolve_tracking_url(m),
+        "events": [
+            {
+                "at": _utc(e.at),
+                "action": e.action,
+                "action_label": EventOut.resolve_action_label(e),
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor_label": e.actor_label,
+                "actor": EventOut.resolve_actor(e),
+                "note": e.note,
+                "public_note": e.public_note,
+            }
+            for e in m.events_list
+        ],
+        "allowed_actions": list(m.allowed),
+    }
+
+
 class MatterPage(Schema):
     count: int
     items: list[MatterOut]

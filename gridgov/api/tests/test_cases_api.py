@@ -146,3 +146,41 @@ def test_measures_of_a_village(api_as, staff, new_matter, grid):
         api_as(staff.other_village).get("/matters/measures", node=grid.village.code).status_code
         == 404
     )
+
+
+def test_every_steps_answer_is_what_its_schema_gives(api_as, staff, grid):
+    """A step's answer is built by hand (schemas.cases.matter_detail_data); right after it, the
+    matter read through the MatterDetail schema (GET) must give the very same body, in every
+    state a matter passes through."""
+    from gridgov.cases.models import Department
+
+    worker, worker2, town = api_as(staff.worker), api_as(staff.worker2), api_as(staff.town)
+    department = Department.objects.create(name="桂城综合执法办", node=grid.town)
+
+    def same_as_get(client, response, status=200):
+        assert response.status_code == status, response.content
+        body = response.json()
+        assert body == client.get(f"/matters/{body['number']}").json()
+        return body["number"]
+
+    named = create(worker, reporter_name="王五", reporter_phone="13800138000")
+    number = same_as_get(worker, named, 201)
+    same_as_get(worker, create(worker, anonymous=True, reporter_name="匿名"), 201)
+    target = same_as_get(worker, create(worker, description="同一通道问题"), 201)
+    steps = [
+        (worker, "assign", {"assignee": staff.worker2.username}),
+        (worker2, "sign", {}),
+        (worker2, "note", {"public_note": '已"上门"\n查看', "note": "内部"}),
+        (worker2, "escalate", {"reason": "需组里协调"}),
+        (town, "transfer", {"department": department.pk, "reason": "执法"}),
+        (town, "sign", {}),
+        (town, "settle", {"answer": "已调解"}),
+        (town, "review", {"satisfaction": "basic", "comment": "还行"}),
+        (town, "reopen", {"reason": "又占了"}),
+    ]
+    for client, action, body in steps:
+        same_as_get(client, client.post(f"/matters/{number}/actions/{action}", body))
+    merged = create(worker, description="通道被占（另一户）").json()["number"]
+    response = worker.post(f"/matters/{merged}/actions/merge", {"into": target})
+    assert response.json()["merged_into"] == target
+    same_as_get(worker, response)
