@@ -122,7 +122,7 @@ def route_matter(
             index = microgrid_index()
             hit = index.locate(lat, lng, tolerance_m=rule_value(ROUTING_TOLERANCE_METERS))
             if hit.node_id is not None:
-                found = _node(pk=hit.node_id)
+                found = index.node(hit.node_id) or _node(pk=hit.node_id)
                 how = RoutedBy.INSIDE if hit.how == "inside" else RoutedBy.NEAREST
         if found is None and place is not None:
             found, how = place, RoutedBy.PLACE

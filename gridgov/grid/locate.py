@@ -2,11 +2,13 @@
 
 The index is built once per process from the boundaries in the database and rebuilt when the
 micro-grids change (their count or latest ``updated_at`` differ), which one cheap aggregate
-query tells on each lookup batch.
+query tells on each lookup batch. It keeps the micro-grids' rows too (without their
+boundaries), so that routing a matter to one reads nothing more.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -43,11 +45,24 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 class MicrogridIndex:
     """Micro-grid polygons in an STRtree, with their node ids and codes."""
 
-    def __init__(self, ids: list[int], codes: list[str], geoms: list) -> None:
+    def __init__(
+        self,
+        ids: list[int],
+        codes: list[str],
+        geoms: list,
+        nodes: dict[int, GridNode] | None = None,
+    ) -> None:
         self.ids = ids
         self.codes = codes
         self.geoms = np.array(geoms, dtype=object)
         self.tree = shapely.STRtree(self.geoms) if geoms else None
+        self._nodes = nodes or {}
+
+    def node(self, pk: int) -> GridNode | None:
+        """The micro-grid's row as of the index (its boundary deferred): a copy, the caller's
+        to change."""
+        found = self._nodes.get(pk)
+        return copy.copy(found) if found is not None else None
 
     @classmethod
     def from_database(cls) -> MicrogridIndex:
@@ -65,7 +80,9 @@ class MicrogridIndex:
             ids.append(pk)
             codes.append(code)
             geoms.append(geom)
-        return cls(ids, codes, geoms)
+        nodes = GridNode.objects.filter(level=GridLevel.MICROGRID, boundary__isnull=False)
+        kept = {node.pk: node for node in nodes.defer("boundary").iterator(chunk_size=2000)}
+        return cls(ids, codes, geoms, {pk: kept[pk] for pk in ids if pk in kept})
 
     def locate(self, lat: float, lng: float, *, tolerance_m: float) -> Located:
         if self.tree is None:

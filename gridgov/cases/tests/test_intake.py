@@ -35,6 +35,35 @@ def test_point_inside_a_boundary(new_matter, grid):
     assert matter.grid_node == grid.other_microgrid and matter.routed_by == RoutedBy.INSIDE
 
 
+def test_a_point_routes_to_the_micro_grids_row_kept_by_the_index(new_matter, grid):
+    """The index keeps its micro-grids' rows: routing reads none, hands out a copy, and a
+    changed micro-grid is seen once the index is rebuilt."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.cases.routing import route_matter
+    from gridgov.grid.locate import microgrid_index, microgrid_index_reset
+    from gridgov.grid.models import GridNode
+
+    category = Category.objects.get(code="dispute")  # starts in the micro-grid
+    microgrid_index_reset()
+    microgrid_index()
+    with CaptureQueriesContext(connection) as queries:
+        route = route_matter(category=category, lat=INSIDE_B[0], lng=INSIDE_B[1])
+    assert route.place == grid.other_microgrid and route.handler == route.place
+    assert not [q for q in queries.captured_queries if "grid_gridnode" in q["sql"]]
+    assert route.place.name == grid.other_microgrid.name and route.place.parent_id
+    assert "boundary" in route.place.get_deferred_fields()
+    route.place.name = "改了副本"
+    again = route_matter(category=category, lat=INSIDE_B[0], lng=INSIDE_B[1]).place
+    assert again.name == grid.other_microgrid.name and again is not route.place
+    GridNode.objects.filter(pk=grid.other_microgrid.pk).update(name="平西一号微网格")
+    microgrid_index_reset()
+    assert route_matter(category=category, lat=INSIDE_B[0], lng=INSIDE_B[1]).place.name == (
+        "平西一号微网格"
+    )
+
+
 def test_point_near_a_grid_within_tolerance(new_matter, grid):
     # ≈ 100 m south of micro-grid A: within the 300 m tolerance.
     matter = new_matter(lat=LAT0 - 0.0009, lng=LNG0 + 0.005)
