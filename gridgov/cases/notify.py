@@ -16,20 +16,27 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Action, role_allows
-from gridgov.core.compiled import CompiledRead
 from gridgov.core.sqlwrites import WriteBatch, insert_row
 from gridgov.grid.models import GridNode
 
 from .models import Delivery, Matter, Notification
 
 MAX_ATTEMPTS = 5
-_HANDLERS = CompiledRead("cases.handlers")  # at every intake, and for every warning of a tick
+# Who holds which role at a node and its ancestors: read at every intake and for every warning
+# of a tick, in plain SQL (a fixed statement per depth of the grid), as the scope's own read.
+_HANDLERS_SQL = (
+    f"SELECT a.user_id, a.node_code, a.role FROM {Assignment._meta.db_table} a"
+    f" JOIN {get_user_model()._meta.db_table} u ON u.id = a.user_id"
+    " WHERE u.is_active AND a.node_code IN ({codes})"
+)
 
 
 class Channel(Protocol):
@@ -69,11 +76,9 @@ def handlers_of(node: GridNode, *, role: str = "", action: str = Action.HANDLE_M
     """Users who may act at ``node``: those holding ``role`` there, else anyone there who may,
     else the nearest level above that has someone (a post left empty must not lose a matter)."""
     codes = [*node.ancestor_codes(), node.code]
-    rows = _HANDLERS.fetch(
-        Assignment.objects.filter(node_code__in=codes, user__is_active=True).values_list(
-            "user_id", "node_code", "role"
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_HANDLERS_SQL.format(codes=", ".join(["%s"] * len(codes))), codes)
+        rows = cursor.fetchall()
     for code in reversed(codes):
         here = [(u, r) for u, c, r in rows if c == code and role_allows(r, action)]
         preferred = [u for u, r in here if r == role]

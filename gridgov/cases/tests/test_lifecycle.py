@@ -268,3 +268,21 @@ def test_a_settle_with_no_merged_matter_is_a_step_like_any_other(new_matter, sta
     settle = statements(s.matter_settle, answer="好了")
     assert len(settle) == len(statements(s.matter_note, public_note="在办"))
     assert not [sql for sql in settle if "merged_into_id" in sql and "FOR UPDATE" in sql]
+
+
+def test_handlers_are_the_active_holders_of_the_role_nearest_the_matter(grid, staff):
+    """The category's role at the node first, else anyone there who may handle, else the
+    nearest level above with someone; a deactivated user is nobody."""
+    from gridgov.cases.notify import handlers_of
+
+    assert handlers_of(grid.microgrid, role="grid_worker") == sorted(
+        [staff.worker.pk, staff.worker2.pk]
+    )
+    assert handlers_of(grid.village, role="village_cadre") == [staff.village.pk]
+    staff.worker.is_active = False
+    staff.worker.save(update_fields=["is_active"])
+    assert handlers_of(grid.microgrid, role="grid_worker") == [staff.worker2.pk]
+    staff.worker2.is_active = False
+    staff.worker2.save(update_fields=["is_active"])
+    # Nobody left in the micro-grid: its group leader, the nearest level above with someone.
+    assert handlers_of(grid.microgrid, role="grid_worker") == [staff.group_leader.pk]
