@@ -17,8 +17,9 @@ _ASSIGNMENTS_SQL = (
 
 
 # The same pairs as one text column ("id code role,…"), to be read with the row that names the
-# user: an API request then learns who it is and where they may act in one statement. Ordered
-# here by id, since SQLite's group_concat keeps no order.
+# user: an API request then learns who it is and where they may act in one statement. Each
+# carries its id, and ``keep_assignments`` orders them by it (SQLite's group_concat keeps no
+# order).
 _JOINED_SQL = {
     "postgresql": "string_agg(CONCAT(a.id, ' ', a.node_code, ' ', a.role), ',')",
     "sqlite": "group_concat(a.id || ' ' || a.node_code || ' ' || a.role, ',')",

@@ -143,8 +143,8 @@ def timeline_of(matter: Matter, column: str | None) -> list[MatterEvent]:
     events = []
     for *values, username in json.loads(column or "[]"):
         event = MatterEvent(matter_id=matter.pk, **dict(zip(_TIMELINE_FIELDS, values, strict=True)))
-        at = dt.datetime.fromisoformat(event.at)  # SQLite's text has no offset: it is UTC
-        event.at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        at = dt.datetime.fromisoformat(event.at)  # SQLite's text has no offset: the database's
+        event.at = at if at.tzinfo else timezone.make_aware(at, connection.timezone)
         _EVENT_MATTER.set_cached_value(event, matter)
         if event.actor_id is not None:
             _EVENT_ACTOR.set_cached_value(event, User(id=event.actor_id, username=username))

@@ -125,6 +125,7 @@ def matter_settle(
     if m.merged_waiting:
         batch.flush()  # its audit entry before theirs
         _answer_merged(m, now=now)
+        m.merged_waiting = False
     return m
 
 

@@ -103,8 +103,9 @@ def step(
     ``finish``, whose write holds only if the row is still as read; if not, everything the body
     wrote is undone and the step runs again on the new row, up to ``STEP_ATTEMPTS`` times.
     A body that writes only through its batch (``alone``; or, as a function, for the matter as
-    read) is one statement on PostgreSQL (``writing``). Without ``user`` the step is the resident's own (from the tracking page),
-    allowed only where the table says so.
+    read) is one statement on PostgreSQL (``writing``). Without ``user`` the step is the
+    resident's own (from the tracking page), allowed only where the table says so, and the
+    matter it gives back keeps no timeline: staff's notes and names are not the resident's.
     """
 
     def decorate(body: Callable[..., Matter]) -> Callable[..., Matter]:
@@ -117,9 +118,12 @@ def step(
                 current = begin(matter, name, user, resident=user is None)
                 try:
                     with writing(alone(current) if callable(alone) else alone) as batch:
-                        return body(matter=current, user=user, batch=batch, **params)
+                        done = body(matter=current, user=user, batch=batch, **params)
                 except Stale:
                     continue
+                if user is None:
+                    done.__dict__.pop("timeline", None)
+                return done
             raise ValidationError({"version": _("此事项正被他人同时办理，请稍后重试")})
 
         return run
@@ -165,11 +169,13 @@ def finish(
     """The row's write (the batch's guard), the timeline event and the audit.
 
     The matter keeps the timeline it ends with (``timeline``): the events read with the row
-    and this step's own. Had anyone added one in between, the guard would have failed, and the
-    step would have run again on a new read.
+    and this step's own, in the timeline's order (by time; stable, so before the new event has
+    its id). Had anyone added one in between, the guard would have failed, and the step would
+    have run again on a new read: whoever adds an event to a matter changes its ``version``
+    in the same write (``steps.add_event``).
     """
     write(matter, timezone.now(), batch, guard=True)
     done = add_event(matter, action, before=before["status"], batch=batch, **event)
     audit_step(matter, action, before, batch=batch)
-    matter.timeline = [*matter._timeline_as_read, done]
+    matter.timeline = sorted([*matter._timeline_as_read, done], key=lambda e: e.at)
     return matter

@@ -57,7 +57,11 @@ def add_event(
     at: dt.datetime,
     batch: WriteBatch | None = None,
 ) -> MatterEvent:
-    """The step's timeline event; with ``batch``, stored when the batch is sent."""
+    """The step's timeline event; with ``batch``, stored when the batch is sent.
+
+    The caller changes the matter's ``version`` in the same write: a step that read the
+    matter before relies on it to know that its timeline is still whole (``stepping.finish``).
+    """
     event = MatterEvent(
         matter=matter,
         action=action,

@@ -22,6 +22,8 @@ from shapely.ops import nearest_points
 
 from .models import GridLevel, GridNode
 
+COUNT_FIELDS = ("households_count", "persons_count", "party_members_count", "organizations_count")
+
 METERS_PER_DEG_LAT = 110_574.0
 METERS_PER_DEG_LNG_EQUATOR = 111_320.0
 
@@ -59,8 +61,9 @@ class MicrogridIndex:
         self._nodes = nodes or {}
 
     def node(self, pk: int) -> GridNode | None:
-        """The micro-grid's row as of the index (its boundary deferred): a copy, the caller's
-        to change."""
+        """The micro-grid's row as of the index (as stale as the index may be, up to
+        ``RECHECK_SECONDS`` in other processes; its boundary and counts deferred): a copy, the
+        caller's to change, for reading, not saving."""
         found = self._nodes.get(pk)
         return copy.copy(found) if found is not None else None
 
@@ -80,8 +83,11 @@ class MicrogridIndex:
             ids.append(pk)
             codes.append(code)
             geoms.append(geom)
+        # Without the boundary, and without the counts, which change without ``updated_at``
+        # (a kept row would show them stale); what routing shows is the code, name and level.
         nodes = GridNode.objects.filter(level=GridLevel.MICROGRID, boundary__isnull=False)
-        kept = {node.pk: node for node in nodes.defer("boundary").iterator(chunk_size=2000)}
+        nodes = nodes.defer("boundary", *COUNT_FIELDS)
+        kept = {node.pk: node for node in nodes.iterator(chunk_size=2000)}
         return cls(ids, codes, geoms, {pk: kept[pk] for pk in ids if pk in kept})
 
     def locate(self, lat: float, lng: float, *, tolerance_m: float) -> Located:

@@ -54,6 +54,24 @@ def test_a_step_on_a_row_changed_since_its_read_runs_again(monkeypatch, new_matt
 
 
 @pytest.mark.django_db
+def test_a_step_run_again_ends_with_the_timeline_others_left(monkeypatch, new_matter, staff):
+    """A colleague's note lands between the step's read and its write: the step runs again,
+    and the timeline it answers with has the colleague's note and then its own event."""
+    from gridgov.cases.selectors import matter_timeline
+
+    matter = s.matter_sign(matter=new_matter(), user=staff.worker)
+    _interfere(
+        monkeypatch,
+        1,
+        lambda m: s.matter_note(matter=Matter(pk=m.pk), user=staff.worker2, public_note="同事"),
+    )
+    noted = s.matter_note(matter=matter, user=staff.worker, public_note="已上门了解情况")
+    got = [(e.pk, e.action, e.public_note, e.actor_id) for e in noted.timeline]
+    assert got == [(e.pk, e.action, e.public_note, e.actor_id) for e in matter_timeline(noted)]
+    assert [e.public_note for e in noted.timeline][-2:] == ["同事", "已上门了解情况"]
+
+
+@pytest.mark.django_db
 def test_the_other_writers_change_is_kept_and_checked_again(monkeypatch, new_matter, staff):
     """Settled by somebody else in between: the second try sees it and refuses to settle."""
     matter = s.matter_sign(matter=new_matter(), user=staff.worker)
