@@ -34,6 +34,7 @@ def test_phone_walk_from_sign_in_to_a_household(live_server, world, monkeypatch)
     # Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run
     # from it otherwise (the test's own fixtures use the database while the browser is open).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import expect, sync_playwright
 
     t = world.tree
@@ -82,3 +83,7 @@ def test_phone_walk_from_sign_in_to_a_household(live_server, world, monkeypatch)
             assert no_sideways_scroll(page)
         finally:
             browser.close()
+            # The ORM calls made inside Playwright's sync API ran in its own context, with a
+            # connection of their own: closed here, or the test database could not be dropped
+            # ("is being accessed by other users").
+            connections.close_all()

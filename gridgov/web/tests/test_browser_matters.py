@@ -33,6 +33,7 @@ def test_resident_reports_follows_and_reviews_on_a_phone(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path / "media"
     from django.core.cache import cache
+    from django.db import connections
     from playwright.sync_api import expect, sync_playwright
 
     from gridgov.cases.models import Matter, Status
@@ -136,3 +137,7 @@ def test_resident_reports_follows_and_reviews_on_a_phone(
             assert no_sideways_scroll(page)
         finally:
             browser.close()
+            # The ORM calls made inside Playwright's sync API ran in its own context, with a
+            # connection of their own: closed here, or the test database could not be dropped
+            # ("is being accessed by other users").
+            connections.close_all()
