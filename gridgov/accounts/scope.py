@@ -29,7 +29,7 @@ _JOINED_SQL = {
 def assignments_column(user_column: str) -> RawSQL:
     """An annotation holding the assignments of the user whose id is in ``user_column``
     (a quoted column of the outer query): pass its value to ``keep_assignments``."""
-    aggregate = _JOINED_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    aggregate = _JOINED_SQL[connection.vendor]
     table = Assignment._meta.db_table
     return RawSQL(f"SELECT {aggregate} FROM {table} a WHERE a.user_id = {user_column}", ())
 

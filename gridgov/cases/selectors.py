@@ -117,7 +117,7 @@ def timeline_column() -> RawSQL:
     """An annotation of a matter's queryset: its events, for ``timeline_of``."""
     events, users = MatterEvent._meta.db_table, get_user_model()._meta.db_table
     cols = ", ".join(f"e.{MatterEvent._meta.get_field(f).column}" for f in _TIMELINE_FIELDS)
-    select = _TIMELINE_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    select = _TIMELINE_SQL[connection.vendor]
     sql = (
         f"{select.format(cols=cols)} FROM {events} e LEFT JOIN {users} u ON u.id = e.actor_id"
         f' WHERE e.matter_id = "{Matter._meta.db_table}"."id"'
