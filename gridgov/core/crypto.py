@@ -48,6 +48,11 @@ class DataCipher:
         self.enc_key = hashlib.blake2b(master, person=b"gridgov-enc", digest_size=32).digest()
         self.hash_key = hashlib.blake2b(master, person=b"gridgov-hash", digest_size=32).digest()
         self.key_id = hashlib.sha256(self.enc_key).digest()[0]
+        # Names the key without revealing it (a one-way derivation of its own, used by no
+        # cipher): a backup's manifest carries it, so a restore can tell a wrong key at once.
+        self.check_value = hashlib.blake2b(
+            master, person=b"gridgov-check", digest_size=16
+        ).hexdigest()
         self._aead = AESGCM(self.enc_key)
         self._prefix = bytes([self.key_id])
 
@@ -79,6 +84,11 @@ def previous_ciphers() -> tuple[DataCipher, ...]:
     has re-encrypted every row under the current key."""
     raw = getattr(settings, "DATA_KEY_PREVIOUS", "") or ""
     return tuple(DataCipher(_master_key(k)) for k in raw.split(",") if k.strip())
+
+
+def key_check_values() -> list[str]:
+    """The check values of the current data key and of every previous one, in that order."""
+    return [data.check_value for data in (cipher(), *previous_ciphers())]
 
 
 def rotation_pending() -> bool:

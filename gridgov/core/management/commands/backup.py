@@ -1,0 +1,25 @@
+"""``gridgov backup PATH``: the database, uploaded files and a manifest in one archive."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gridgov.core.backup import BackupError, backup_write
+
+
+class Command(BaseCommand):
+    help = (
+        "Write one archive of the database (a consistent snapshot, taken while the server runs), "
+        "the uploaded files and a manifest. The data key is not in it: keep it apart."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the archive to write (refused if it exists)")
+
+    def handle(self, *args, path, **options):
+        try:
+            backup_write(path, progress=self._say)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
