@@ -18,15 +18,17 @@ import re
 import shutil
 import tarfile
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 
 from gridgov.core.audit import audit_verify
 from gridgov.core.crypto import DataKeyError, decrypt, key_check_values
@@ -133,9 +135,16 @@ class _Archive:
         handle = self.tar.extractfile(self.infos[name])
         assert handle is not None
         hashing = _Hashing(handle)
-        with gzip.open(hashing, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                yield json.loads(line)
+        width = len(table["columns"])
+        try:
+            with gzip.open(hashing, "rt", encoding="utf-8") as lines:
+                for line in lines:
+                    row = json.loads(line)
+                    if not isinstance(row, list) or len(row) != width:
+                        raise ValueError(f"a row of {len(row)} values, not {width}")
+                    yield row
+        except (ValueError, OSError, EOFError, zlib.error, tarfile.TarError) as exc:
+            raise BackupError(f"{_DAMAGED}：成员 {name} 无法读取（{exc}）") from exc
         if hashing.sha.hexdigest() != self.members[name]["sha256"]:
             raise BackupError(f"{_DAMAGED}：成员 {name} 在恢复途中变了")
 
@@ -309,10 +318,14 @@ def _restore(archive: _Archive, alias: str, progress: Progress, started: float) 
     call_command("migrate", database=alias, interactive=False, verbosity=0)
     staging = Path(settings.MEDIA_ROOT).parent / f".restore-media-{os.getpid()}"
     try:
-        with transaction.atomic(using=alias):
-            _load_rows(alias, archive, models_by_label, progress)
-            _extract_media(archive, staging)
-            _check_loaded(alias, archive, progress)
+        try:
+            with transaction.atomic(using=alias):
+                _load_rows(alias, archive, models_by_label, progress)
+                _extract_media(archive, staging)
+                _check_loaded(alias, archive, progress)
+        except (DatabaseError, ValidationError, ValueError, TypeError) as exc:
+            # Rows the database or a field refuses: only a forged archive gets this far.
+            raise BackupError(f"备份中的数据无法写入，未写入任何数据：{exc}") from exc
         ContentType.objects.clear_cache()
         moved = _move_media(staging, Path(settings.MEDIA_ROOT))
     finally:

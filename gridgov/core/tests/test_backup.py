@@ -71,8 +71,9 @@ class Site:
     def driver(self, *args: str, **kw) -> subprocess.CompletedProcess:
         return self.run("-m", "gridgov.core.tests.backup_driver", *args, **kw)
 
-    def facts(self) -> dict:
-        return json.loads(self.driver("facts").stdout)
+    def facts(self, *command: str) -> dict:
+        """What the database holds (after running the driver's ``command``)."""
+        return json.loads(self.driver(*(command or ("facts",))).stdout)
 
     def popen_driver(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
@@ -84,44 +85,95 @@ class Site:
         )
 
 
-@pytest.fixture
-def make_site(tmp_path):
-    """``make_site("sqlite" | "postgresql")``: a new empty installation, dropped afterwards."""
-    databases: list[str] = []
-    admin = None
+class Sites:
+    """Makes installations under one directory; its PostgreSQL databases are dropped at the end.
 
-    def make(engine: str) -> Site:
-        nonlocal admin
+    A migrated installation is copied from one migrated once (a template database on
+    PostgreSQL, SQLite's backup API for a file): migrating costs seconds each time.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.admin = root, None
+        self.databases: list[str] = []
+        self.templates: dict[str, str] = {}
+
+    def make(self, engine: str, *, migrated: bool = False) -> Site:
         n = next(_names)
-        var = tmp_path / f"site{n}"
+        var = self.root / f"site{n}"
         if engine == "sqlite":
-            return Site(f"sqlite:///{tmp_path / f'site{n}.sqlite3'}", var)
-        admin = admin or _pg_admin()
+            path = self.root / f"site{n}.sqlite3"
+            if migrated:
+                with sqlite3.connect(self._template(engine)) as tpl, sqlite3.connect(path) as db:
+                    tpl.backup(db)
+            return Site(f"sqlite:///{path}", var)
+        self.admin = self.admin or _pg_admin()
         name = f"backup_{os.getpid()}_{n}"
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-        databases.append(name)
+        template = f' TEMPLATE "{self._template(engine)}"' if migrated else ""
+        self.admin.execute(f'CREATE DATABASE "{name}"{template}')
+        self.databases.append(name)
         return Site(f"{PG}/{name}", var)
 
-    yield make
-    for name in databases:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    if admin is not None:
-        admin.close()
+    def _template(self, engine: str) -> str:
+        if engine not in self.templates:
+            site = self.make(engine)
+            site.gridgov("migrate", "--noinput", "-v0")
+            self.templates[engine] = (
+                site.url.removeprefix("sqlite:///")
+                if engine == "sqlite"
+                else site.url.rsplit("/", 1)[-1]
+            )
+        return self.templates[engine]
+
+    def tables(self, site: Site) -> list[str]:
+        """The tables of the site's database: none means nothing was ever written to it."""
+        if site.url.startswith("sqlite:///"):
+            path = Path(site.url.removeprefix("sqlite:///"))
+            if not path.exists():
+                return []
+            with sqlite3.connect(path) as db:
+                sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+                return [r[0] for r in db.execute(sql)]
+        import psycopg
+
+        with psycopg.connect(site.url, connect_timeout=3) as db:
+            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            return [r[0] for r in db.execute(sql)]
+
+    def close(self) -> None:
+        if self.admin is not None:
+            for name in self.databases:
+                self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.admin.close()
 
 
-def _seeded(site: Site) -> Site:
-    site.gridgov("migrate", "--noinput", "-v0")
-    site.driver("seed")
-    return site
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    made = Sites(tmp_path_factory.mktemp("backup"))
+    yield made
+    made.close()
 
 
-def _sqlite_tables(site: Site) -> list[str]:
-    path = Path(site.url.removeprefix("sqlite:///"))
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as db:
-        return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+@pytest.fixture
+def make_site(sites):
+    return sites.make
+
+
+def _suite_engine() -> str:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if engine.endswith("postgresql") else "sqlite"
+
+
+def _in_this_run(source: str) -> None:
+    """A case whose source is the other engine runs in the suite's run on that engine:
+    `make test` runs the suite on SQLite and on PostgreSQL, and each case once is enough."""
+    if source != _suite_engine():
+        pytest.skip(f"runs in the suite's run on {source}")
+
+
+def _seeded(site: Site) -> tuple[Site, dict]:
+    return site, site.facts("seed")
 
 
 @pytest.mark.slow
@@ -137,15 +189,15 @@ def _sqlite_tables(site: Site) -> list[str]:
 def test_a_restored_installation_equals_the_one_backed_up(
     make_site, tmp_path, source, target, migrate_first
 ):
-    src = _seeded(make_site(source))
-    before = src.facts()
+    _in_this_run(source)
+    src, before = _seeded(make_site(source, migrated=True))
     archive = tmp_path / "nightly.tar"
     src.gridgov("backup", str(archive))
     assert archive.stat().st_mode & 0o077 == 0  # readable by its owner only
 
-    dst = make_site(target)
-    if migrate_first:
-        dst.gridgov("migrate", "--noinput", "-v0")
+    # Into a database that `migrate` made (migrate writes a few rows itself), or into one
+    # without a table, which restore migrates first.
+    dst = make_site(target, migrated=migrate_first)
     out = dst.gridgov("restore", str(archive)).stdout
     assert "审计链完好" in out
 
@@ -156,8 +208,7 @@ def test_a_restored_installation_equals_the_one_backed_up(
     assert after["matters_created"] == sorted(after["matters"])
     # The restored installation goes on: new rows get new ids (sequences moved past the
     # archive's), and the chain grows from the restored head.
-    dst.driver("write", str(tmp_path / "no-stop"), str(tmp_path / "count"), "1")
-    grown = dst.facts()
+    grown = dst.facts("write", str(tmp_path / "no-stop"), str(tmp_path / "count"), "1")
     assert len(grown["matters"]) == len(before["matters"]) + 1
     assert grown["audit_ok"]
 
@@ -167,7 +218,8 @@ def test_a_restored_installation_equals_the_one_backed_up(
 def test_a_backup_taken_while_matters_are_written_restores_consistently(
     make_site, tmp_path, engine
 ):
-    src = _seeded(make_site(engine))
+    _in_this_run(engine)
+    src, _ = _seeded(make_site(engine, migrated=True))
     stop, count = tmp_path / "stop", tmp_path / "count"
 
     def made() -> int:
@@ -181,8 +233,8 @@ def test_a_backup_taken_while_matters_are_written_restores_consistently(
         _wait(lambda: made() > at_backup_end, writer)  # it was still writing
     finally:
         stop.touch()
-        writer.wait(timeout=60)
-    assert writer.returncode == 0, writer.stderr.read()
+        _, errors = writer.communicate(timeout=120)
+    assert writer.returncode == 0, errors
 
     dst = make_site(engine)
     dst.gridgov("restore", str(tmp_path / "busy.tar"))
@@ -211,12 +263,12 @@ def _wait(condition, process: subprocess.Popen, seconds: float = 60) -> None:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> tuple[Path, dict]:
-    base = tmp_path_factory.mktemp("archive")
-    src = _seeded(Site(f"sqlite:///{base / 'src.sqlite3'}", base / "src"))
-    path = base / "good.tar"
+def archive(sites) -> tuple[Path, dict]:
+    """An archive of the suite's engine; the refusals below restore it into that engine."""
+    src, facts = _seeded(sites.make(_suite_engine(), migrated=True))
+    path = sites.root / "good.tar"
     src.gridgov("backup", str(path))
-    return path, src.facts()
+    return path, facts
 
 
 def _restore_refused(site: Site, path: Path, *, key: str = DATA_KEY) -> str:
@@ -226,7 +278,7 @@ def _restore_refused(site: Site, path: Path, *, key: str = DATA_KEY) -> str:
     return done.stderr
 
 
-def test_a_truncated_archive_is_refused_and_nothing_is_written(make_site, archive, tmp_path):
+def test_a_truncated_archive_is_refused_and_nothing_is_written(sites, archive, tmp_path):
     good, _ = archive
     data = good.read_bytes()
     with tarfile.open(good) as tar:
@@ -235,13 +287,13 @@ def test_a_truncated_archive_is_refused_and_nothing_is_written(make_site, archiv
     for cut in (len(data) // 3, manifest.offset_data + manifest.size // 2):
         short = tmp_path / f"short{cut}.tar"
         short.write_bytes(data[:cut])
-        dst = make_site("sqlite")
+        dst = sites.make(_suite_engine())
         assert "备份文件损坏或不完整" in _restore_refused(dst, short)
-        assert _sqlite_tables(dst) == []
+        assert sites.tables(dst) == []
         assert not (dst.var / "media").exists() or not any((dst.var / "media").rglob("*.jpg"))
 
 
-def test_an_archive_with_one_changed_byte_is_refused(make_site, archive, tmp_path):
+def test_an_archive_with_one_changed_byte_is_refused(sites, archive, tmp_path):
     good, _ = archive
     with tarfile.open(good) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("people.person.jsonl.gz"))
@@ -249,25 +301,24 @@ def test_an_archive_with_one_changed_byte_is_refused(make_site, archive, tmp_pat
     data[member.offset_data + member.size // 2] ^= 0x01
     bad = tmp_path / "flipped.tar"
     bad.write_bytes(bytes(data))
-    dst = make_site("sqlite")
+    dst = sites.make(_suite_engine())
     message = _restore_refused(dst, bad)
     assert "SHA-256 与清单不符" in message and "people.person" in message
-    assert _sqlite_tables(dst) == []
+    assert sites.tables(dst) == []
 
 
-def test_a_wrong_data_key_is_refused_and_nothing_is_written(make_site, archive):
+def test_a_wrong_data_key_is_refused_and_nothing_is_written(sites, archive):
     good, _ = archive
-    dst = make_site("sqlite")
+    dst = sites.make(_suite_engine())
     message = _restore_refused(dst, good, key=OTHER_KEY)
     assert "数据密钥不符" in message
     assert DATA_KEY not in message and OTHER_KEY not in message
-    assert _sqlite_tables(dst) == []
+    assert sites.tables(dst) == []
 
 
-def test_a_target_with_data_is_refused_and_kept_as_it_was(make_site, archive):
+def test_a_target_with_data_is_refused_and_kept_as_it_was(sites, archive):
     good, _ = archive
-    dst = _seeded(make_site("sqlite"))
-    before = dst.facts()
+    dst, before = _seeded(sites.make(_suite_engine(), migrated=True))
     assert "目标数据库不是空的" in _restore_refused(dst, good)
     assert dst.facts() == before
 
