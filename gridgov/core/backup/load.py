@@ -35,7 +35,7 @@ from gridgov.core.crypto import DataKeyError, decrypt, key_check_values
 from gridgov.core.models import AuditHead
 
 from . import format as fmt
-from .dump import BackupError, Progress
+from .dump import BackupError, Progress, file_sha256
 
 INSERT_BATCH = 500
 KEY_SAMPLE_ROWS = 50
@@ -304,6 +304,7 @@ def restore_read(
     source = Path(path)
     if not source.is_file():
         raise BackupError(f"{source} 不存在")
+    progress(f"SHA-256 {file_sha256(source)}  {source.name}")
     with _Archive(source) as archive:
         return _restore(archive, alias, progress, started)
 

@@ -9,6 +9,7 @@ fail.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import itertools
 import json
@@ -192,8 +193,9 @@ def test_a_restored_installation_equals_the_one_backed_up(
     _in_this_run(source)
     src, before = _seeded(make_site(source, migrated=True))
     archive = tmp_path / "nightly.tar"
-    src.gridgov("backup", str(archive))
+    said = src.gridgov("backup", str(archive)).stdout
     assert archive.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert f"SHA-256 {hashlib.sha256(archive.read_bytes()).hexdigest()}" in said
 
     # Into a database that `migrate` made (migrate writes a few rows itself), or into one
     # without a table, which restore migrates first.

@@ -1,6 +1,7 @@
 """``gridgov backup PATH``: the database, uploaded files and a manifest in one archive."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from gridgov.core.backup import BackupError, backup_write
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
             backup_write(path, progress=self._say)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:  # the database cannot be reached or read
+            raise CommandError(f"数据库出错：{exc}") from exc
 
     def _say(self, line: str) -> None:
         self.stdout.write(line)

@@ -1,6 +1,7 @@
 """``gridgov restore PATH``: load an archive into the empty database of GRIDGOV_DATABASE_URL."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from gridgov.core.backup import BackupError, restore_read
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
             restore_read(path, progress=self._say)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:  # the database cannot be reached or read
+            raise CommandError(f"数据库出错：{exc}") from exc
 
     def _say(self, line: str) -> None:
         self.stdout.write(line)
