@@ -3,7 +3,8 @@ own, with GRIDGOV_DATABASE_URL naming SQLite files or throwaway PostgreSQL datab
 
 PostgreSQL is reached at 127.0.0.1:5432 as postgres (GRIDGOV_BACKUP_TEST_PG to change it);
 when it does not answer the PostgreSQL cases are skipped, except on CI (CI=true), where they
-fail.
+fail. Each case runs once per `make test`: a round trip from SQLite in the suite's SQLite run,
+one from PostgreSQL in its PostgreSQL run; the refusals into the suite's own engine.
 """
 
 from __future__ import annotations
