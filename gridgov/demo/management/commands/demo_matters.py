@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from gridgov.core.context import Source, actor_context
-from gridgov.demo.matters import demo_matters_create, has_matters
+from gridgov.demo.matters import NoDemoUsers, demo_matters_create, has_matters
 from gridgov.demo.signins import NoDemoArea
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         try:
             with actor_context(source=Source.CLI):
                 made = demo_matters_create(count=count, seed=seed)
-        except (NoDemoArea, KeyError):
+        except (NoDemoArea, NoDemoUsers):
             raise CommandError(_("请先运行 gridgov demo 和 gridgov demo_signins")) from None
         states = "、".join(f"{k} {v}" for k, v in sorted(made.by_status.items()))
         self.stdout.write(_("已生成民情事项%(n)d件：%(s)s") % {"n": made.created, "s": states})
