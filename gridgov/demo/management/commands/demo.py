@@ -31,6 +31,8 @@ STAGE_LABELS = {
 
 
 class Command(BaseCommand):
+    # `make run` runs this right after `migrate`, which has run the system checks.
+    requires_system_checks: list[str] = []
     help = _(
         "生成演示数据（村、镇、县或整个南海区规模），写成CSV并经导入程序载入。"
         "同一种子和基准日期生成的文件逐字节相同。"

@@ -11,6 +11,8 @@ from gridgov.demo.signins import NoDemoArea
 
 
 class Command(BaseCommand):
+    # `make run` runs this right after `migrate`, which has run the system checks.
+    requires_system_checks: list[str] = []
     help = _(
         "在演示村生成民情事项（由演示账号受理和办理）。需先运行 gridgov demo 和 demo_signins。"
     )

@@ -12,6 +12,8 @@ from ._text import pad, width
 
 
 class Command(BaseCommand):
+    # `make run` runs this right after `migrate`, which has run the system checks.
+    requires_system_checks: list[str] = []
     help = _("创建演示账号（每个角色一个，另有超级管理员admin），并列出用户名和密码。仅供演示。")
 
     def handle(self, *args, **options):
