@@ -31,8 +31,6 @@ BIN = Path(sys.executable).parent
 STEP_TIMEOUT_S = 300
 SERVE_READY_S = 60
 
-pytestmark = pytest.mark.slow
-
 # Row counts of every table and the audit chain's head, as one line of JSON.
 SNAPSHOT = """
 import json, django
@@ -118,6 +116,7 @@ def wait_listening(port: int, server: subprocess.Popen) -> None:
     raise AssertionError("gridgov serve did not listen in time")
 
 
+@pytest.mark.slow
 def test_make_run_twice_then_serve_signed_in(run_env, tmp_path):
     steps = run_recipe()
     assert [argv[1] for argv in steps] == [
@@ -205,3 +204,27 @@ def test_make_run_twice_then_serve_signed_in(run_env, tmp_path):
         run_env,
     ).strip()
     assert escalated == "1", printed
+
+
+@pytest.mark.parametrize(("ci", "code"), [("true", 2), ("1", 2), ("", 0), ("false", 0)])
+def test_postgres_that_does_not_answer_fails_on_ci_only(ci, code):
+    """``make test`` on CI must not pass with half the suite (PostgreSQL's) left out."""
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GRIDGOV_TEST_DATABASE_URL")}
+    env["CI"] = ci
+    url = f"postgres://postgres@127.0.0.1:{port}/test"
+    done = subprocess.run(
+        ["make", "-s", "--no-print-directory", "test-postgres", f"PG_URL={url}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    if code:
+        assert f"PostgreSQL does not answer at {url}" in done.stderr
+    else:
+        assert "skipped" in done.stdout
