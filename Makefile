@@ -33,8 +33,8 @@ $(STATIC_VENDOR)/.stamp: package.json package-lock.json scripts/vendor_static.sh
 run: install
 	$(BIN)/gridgov migrate --noinput
 	$(BIN)/gridgov demo --scale village --if-empty
-	$(BIN)/gridgov demo_signins
-	$(BIN)/gridgov demo_matters --if-empty
+	$(BIN)/gridgov demo_signins --if-demo
+	$(BIN)/gridgov demo_matters --if-empty --if-demo
 	$(BIN)/gridgov serve
 
 demo: install

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.context import Source, actor_context
 from gridgov.demo.matters import NoDemoUsers, demo_matters_create, has_matters
-from gridgov.demo.signins import NoDemoArea
+from gridgov.demo.signins import NoDemoArea, demo_loaded
 
 
 class Command(BaseCommand):
@@ -21,8 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=40, help=_("事项数（默认40）"))
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--if-empty", action="store_true", help=_("已有事项时什么也不做"))
+        parser.add_argument(
+            "--if-demo", action="store_true", help=_("只在由 gridgov demo 载入的数据库上生成")
+        )
 
-    def handle(self, *args, count, seed, if_empty, **options):
+    def handle(self, *args, count, seed, if_empty, if_demo=False, **options):
+        if if_demo and not demo_loaded():
+            self.stdout.write(_("这个数据库的网格不是由 gridgov demo 载入的：不生成演示事项。"))
+            return
         if if_empty and has_matters():
             self.stdout.write(_("已有民情事项，跳过。"))
             return
