@@ -62,7 +62,8 @@ def database_url(tmp_path):
     if db["ENGINE"].endswith("postgresql"):
         import psycopg
 
-        name = f"{db['NAME']}_makerun"[:63]
+        # Whether or not this worker has made its test database yet, a name no one else uses.
+        name = f"{db['NAME']}"[:40] + f"_makerun_{os.getpid()}"
         params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432}
         params |= {"user": db["USER"], "password": db["PASSWORD"] or None}
         with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
