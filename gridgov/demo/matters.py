@@ -86,7 +86,7 @@ class _Actors:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.users = get_user_model().objects.in_bulk()
+        self.users: dict[int, Any] = {}
         self._ids: dict[tuple[int, str, str], list[int]] = {}
 
     def at(self, node: GridNode, action: str, *, role: str = "") -> Any | None:
@@ -94,9 +94,11 @@ class _Actors:
         by ``role`` first), checked again with the permission the services ask; or None."""
         key = (node.pk, action, role)
         if key not in self._ids:
+            ids = handlers_of(node, role=role, action=action)
+            self.users |= get_user_model().objects.in_bulk([i for i in ids if i not in self.users])
             self._ids[key] = [
                 uid
-                for uid in handlers_of(node, role=role, action=action)
+                for uid in ids
                 if uid in self.users
                 and self.users[uid].is_active
                 and user_may(self.users[uid], action, node.path)
