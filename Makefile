@@ -13,6 +13,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 install: $(STAMP) $(STATIC_VENDOR)/.stamp
 
 $(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "gridgov needs Python 3.11 or newer; name one with: make PYTHON=python3.11 run" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -20,15 +22,19 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Front-end libraries come from npm (package.json + package-lock.json), copied into static files.
 $(STATIC_VENDOR)/.stamp: package.json package-lock.json scripts/vendor_static.sh
+	@command -v npm >/dev/null 2>&1 || \
+	  { echo "the front-end libraries need Node.js with npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	bash scripts/vendor_static.sh $(STATIC_VENDOR)
 	@touch $@
 
+# Serves on GRIDGOV_BIND (default 127.0.0.1:8000) and runs `gridgov tick` every
+# GRIDGOV_TICK_SECONDS while it serves. gridgov/demo/tests/test_make_run.py runs these lines.
 run: install
 	$(BIN)/gridgov migrate --noinput
 	$(BIN)/gridgov demo --scale village --if-empty
-	$(BIN)/gridgov demo_signins
-	$(BIN)/gridgov demo_matters --if-empty
+	$(BIN)/gridgov demo_signins --if-demo
+	$(BIN)/gridgov demo_matters --if-empty --if-demo
 	$(BIN)/gridgov serve
 
 demo: install
@@ -56,9 +62,11 @@ test-sqlite:
 
 test-postgres:
 	@url="$${GRIDGOV_TEST_DATABASE_URL:-}"; \
-	if [ -z "$$url" ] && $(PY) -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
+	if [ -z "$$url" ] && $(PY) -c "import socket,sys,urllib.parse as u; a=u.urlsplit(sys.argv[1]); s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex((a.hostname or '127.0.0.1',a.port or 5432)))" "$(PG_URL)"; then \
 	  url="$(PG_URL)"; fi; \
-	if [ -z "$$url" ]; then echo "== PostgreSQL not reachable: skipped (set GRIDGOV_TEST_DATABASE_URL) =="; exit 0; fi; \
+	if [ -z "$$url" ] && [ -n "$${CI:-}" ] && [ "$${CI}" != "false" ]; then \
+	  echo "== PostgreSQL does not answer at $(PG_URL) and GRIDGOV_TEST_DATABASE_URL is unset: on CI (CI=$${CI}) that fails the run ==" >&2; exit 1; fi; \
+	if [ -z "$$url" ]; then echo "== PostgreSQL not reachable: skipped (set GRIDGOV_TEST_DATABASE_URL; on CI it fails) =="; exit 0; fi; \
 	echo "== tests on PostgreSQL =="; \
 	GRIDGOV_DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q
 

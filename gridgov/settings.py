@@ -174,6 +174,10 @@ GRIDGOV_OPEN311_JURISDICTION = os.environ.get("GRIDGOV_OPEN311_JURISDICTION", ""
 GRIDGOV_OPEN311_CONTACT = os.environ.get("GRIDGOV_OPEN311_CONTACT", "")
 GRIDGOV_PUBLIC_URL = os.environ.get("GRIDGOV_PUBLIC_URL", "").rstrip("/")
 
+# How often `gridgov serve` runs `gridgov tick` (deadline warnings, escalation, outbound
+# notifications) while it serves; `gridgov serve --no-tick` when cron runs it instead.
+GRIDGOV_TICK_SECONDS = os.environ.get("GRIDGOV_TICK_SECONDS", "60")
+
 GRIDGOV_IMPORT_MAX_BYTES = int(os.environ.get("GRIDGOV_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True

@@ -14,10 +14,15 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts.roles import Role
 from gridgov.accounts.services import assignment_create, user_create
+from gridgov.core.audit import audit_record
+from gridgov.core.models import AuditEntry
 from gridgov.grid.models import GridLevel, GridNode
 
 ADMIN_USERNAME = "admin"
 YEAR_TAG = "2026"
+# The audit entry ``gridgov demo`` writes with the area it loaded: what tells a demo database
+# from one holding a real grid, where public passwords must never be created by ``make run``.
+DEMO_LOADED_ACTION = "demo_load"
 
 
 class NoDemoArea(Exception):
@@ -31,6 +36,26 @@ class SignIn:
     role: str  # label
     node: GridNode | None
     created: bool
+
+
+def demo_loaded() -> bool:
+    """Whether this database's grid was loaded by ``gridgov demo``, or its demo sign-ins were
+    made already (by hand, or by a ``make run`` from before the mark)."""
+    if AuditEntry.objects.filter(action=DEMO_LOADED_ACTION).exists():
+        return True
+    return get_user_model().objects.filter(username__in=[username_for(r) for r in Role]).exists()
+
+
+def demo_load_record(*, scale: str, seed: int, as_of: str, county: str) -> None:
+    """Mark the database as a demo's, in the audit chain (in the load's transaction)."""
+    audit_record(
+        action=DEMO_LOADED_ACTION,
+        object_type="demo.area",
+        object_id=f"{scale}-{seed}",
+        object_repr=f"{scale}-{seed}",
+        grid_path=county,
+        after={"scale": scale, "seed": seed, "as_of": as_of},
+    )
 
 
 def username_for(role: str) -> str:

@@ -10,7 +10,14 @@ from django.core.management import CommandError, call_command
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Role
-from gridgov.demo.signins import ensure_demo_signins, password_for, username_for
+from gridgov.core.models import AuditEntry
+from gridgov.demo.scales import COUNTY_CODE
+from gridgov.demo.signins import (
+    DEMO_LOADED_ACTION,
+    ensure_demo_signins,
+    password_for,
+    username_for,
+)
 from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import visible_roots
 
@@ -62,3 +69,26 @@ def test_command_prints_the_table_with_a_warning(tree):
     assert "admin" in text and "演示账号" in text and "密码公开" in text
     call_command("demo_signins", stdout=StringIO())
     assert User.objects.count() == len(Role) + 1
+
+
+def test_make_run_makes_no_public_passwords_on_a_grid_it_did_not_load(tree):
+    """``make run`` on a database holding a real grid (an import, not ``gridgov demo``) serves
+    it as it is: no demo user with a public password, no sample matters."""
+    out = StringIO()
+    call_command("demo_signins", "--if-demo", stdout=out)
+    call_command("demo_matters", "--if-empty", "--if-demo", stdout=out)
+    assert not User.objects.exists()
+    assert "不创建演示账号" in out.getvalue() and "不生成演示事项" in out.getvalue()
+    # Sign-ins made by hand before mark the database as a demo's: they are kept up.
+    call_command("demo_signins", stdout=StringIO())
+    call_command("demo_signins", "--if-demo", stdout=StringIO())
+    assert User.objects.count() == len(Role) + 1
+
+
+def test_the_demo_marks_its_database(db, tmp_path):
+    call_command(
+        "demo", scale="village", seed=2, out=str(tmp_path), stdout=StringIO(), stderr=StringIO()
+    )
+    assert AuditEntry.objects.filter(action=DEMO_LOADED_ACTION, grid_path=COUNTY_CODE).count() == 1
+    call_command("demo_signins", "--if-demo", stdout=StringIO())
+    assert User.objects.filter(username=username_for(Role.GRID_WORKER)).exists()

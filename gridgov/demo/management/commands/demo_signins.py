@@ -6,15 +6,29 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from gridgov.core.context import Source, actor_context
-from gridgov.demo.signins import NoDemoArea, ensure_demo_signins
+from gridgov.demo.signins import NoDemoArea, demo_loaded, ensure_demo_signins
 
 from ._text import pad, width
 
 
 class Command(BaseCommand):
+    # `make run` runs this right after `migrate`, which has run the system checks.
+    requires_system_checks: list[str] = []
     help = _("创建演示账号（每个角色一个，另有超级管理员admin），并列出用户名和密码。仅供演示。")
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-demo",
+            action="store_true",
+            help=_(
+                "只在由 gridgov demo 载入的数据库上创建（make run 用它：真实数据上不建公开密码的账号）"
+            ),
+        )
+
+    def handle(self, *args, if_demo=False, **options):
+        if if_demo and not demo_loaded():
+            self.stdout.write(_("这个数据库的网格不是由 gridgov demo 载入的：不创建演示账号。"))
+            return
         try:
             with actor_context(source=Source.CLI):
                 signins = ensure_demo_signins()
