@@ -63,9 +63,8 @@ def audit_visible(user: Any) -> QuerySet:
         placed |= subtree_q("path", path)
     seen = own | Q(grid_path="", id__in=AuditPlace.objects.filter(placed).values("entry_id"))
     if _users_within is not None:
-        seen |= Q(
-            grid_path="", object_type__in=USER_OBJECT_TYPES, object_id__in=_users_within(paths)
-        )
+        # (A user has no grid path: these entries never carry one. By the object's index.)
+        seen |= Q(object_type__in=USER_OBJECT_TYPES, object_id__in=_users_within(paths))
     return qs.filter(seen)
 
 
@@ -82,7 +81,9 @@ def audit_list(
     """Entries the user may audit (``audit_visible``), newest first; each filter narrows in the
     database."""
     qs = audit_visible(user)
-    if object_type:
+    if object_type in USER_OBJECT_TYPES:  # older sign-in entries named users accounts.user
+        qs = qs.filter(object_type__in=USER_OBJECT_TYPES)
+    elif object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:
         qs = qs.filter(object_id=object_id)
