@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models, transaction
 from django.utils import timezone
 
@@ -49,16 +50,14 @@ def user_places(user_id: Any) -> list[str]:
 
 
 def _is_user(user: Any) -> bool:
-    from django.conf import settings
-
     meta = getattr(user, "_meta", None)
     return meta is not None and meta.label_lower == settings.AUTH_USER_MODEL.lower()
 
 
 def entry_places(entry: AuditEntry, actor_user: Any, extra: Iterable[str] = ()) -> list[str]:
     """Where an entry without a grid path of its own is seen (docs/security.md §3): the
-    subtrees of ``extra`` (e.g. an import's node), of the acting user's assignments, and of
-    the assignments of the user the entry is about."""
+    subtrees of ``extra`` (e.g. where the accounts tried from a locked address work), of the
+    acting user's assignments, and of the assignments of the user the entry is about."""
     if entry.grid_path:
         return []
     paths = [p for p in extra if p]

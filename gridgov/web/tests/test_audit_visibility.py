@@ -83,6 +83,13 @@ def test_a_county_admin_sees_imports_users_and_sign_ins_of_their_county_only(wor
         assert ("signin_failed", "auth.user", name) in mine
     assert ("import", "dataio.persons", "persons.csv") in mine
     assert not {e for e in mine if "far_cadre" in e}
+    # A superuser made on the server, and a name nobody holds, concern no county.
+    root = world["make_user"](superuser=True)
+    for _ in range(5):
+        sign_in("nobody_here", "wrong")
+    assert AuditEntry.objects.filter(action="signin_locked", object_id="nobody_here").exists()
+    assert not {e for e in seen(world["admin"]) if e[2] in (root.username, "nobody_here")}
+    assert {e for e in seen(root) if e[2] == "nobody_here"}
 
     theirs = seen(world["far_admin"])
     assert ("signin", "auth.user", "far_cadre") in theirs
