@@ -31,6 +31,11 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 TILE_URL = os.environ.get("GRIDGOV_TILE_URL", "")
+# Reverse proxies in front (addresses or CIDR networks, comma-separated): only requests from
+# them have their X-Forwarded-For read, from the right (gridgov.core.clientip).
+GRIDGOV_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GRIDGOV_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,14 +7,14 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from gridgov.core.clientip import client_address
+
 from .signin import signin_failure_record, signin_lock_remaining
 
 
 def client_ip(request: Any) -> str:
-    """The client's address as the proxy in front reports it (REMOTE_ADDR behind gunicorn)."""
-    if request is None:
-        return ""
-    return (request.META.get("REMOTE_ADDR") or "")[:45]
+    """The client's address, through the trusted proxies (``gridgov.core.clientip``)."""
+    return client_address(request)
 
 
 class ThrottledModelBackend(ModelBackend):

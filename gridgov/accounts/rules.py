@@ -14,7 +14,7 @@ SIGNIN_MAX_FAILURES = define(
     "accounts.signin_max_failures",
     5,
     source=_GBT22239,
-    description="同一账号在计时窗口内连续登录失败达到此次数即锁定（含第5次）",
+    description="同一账号在计时窗口内连续登录失败达到此次数即锁定该账号（含第5次），不影响其他账号",
 )
 SIGNIN_WINDOW_MINUTES = define(
     "accounts.signin_window_minutes",
@@ -32,7 +32,23 @@ SIGNIN_MAX_FAILURES_PER_IP = define(
     "accounts.signin_max_failures_per_ip",
     20,
     source=_GBT22239,
-    description="同一来源地址在计时窗口内登录失败达到此次数即暂停其登录（防止轮换账号试密码）",
+    description="同一来源地址（IPv6 按 /64 计）在其计时窗口内登录失败达到此次数即短暂停止该地址登录"
+    "（防止轮换账号试密码）",
+)
+# The address's lock is short on purpose: a whole office, a village behind one carrier NAT, or
+# everybody behind a proxy that is not in GRIDGOV_TRUSTED_PROXIES share one address, and a lock
+# of the address holds all of them out. The account's own lock (above) is the long one.
+SIGNIN_ADDRESS_WINDOW_MINUTES = define(
+    "accounts.signin_address_window_minutes",
+    5,
+    source=_GBT22239,
+    description="统计同一来源地址登录失败次数的时间窗口（分钟）",
+)
+SIGNIN_ADDRESS_LOCKOUT_MINUTES = define(
+    "accounts.signin_address_lockout_minutes",
+    5,
+    source=_GBT22239,
+    description="来源地址被暂停登录的时长（分钟），自最后一次失败起算；只停该地址，不锁任何账号",
 )
 SESSION_IDLE_MINUTES = define(
     "accounts.session_idle_minutes",

@@ -1,7 +1,9 @@
 """The audit log (/audit-entries): for roles that audit, within their subtrees.
 
-Entries are those of objects whose grid path lies where the caller holds a role with the audit
-action (县级管理员, 镇街干部, 村务监督委员); a caller with no such role gets 404.
+Entries are those that concern a place where the caller holds a role with the audit action
+(县级管理员, 镇街干部, 村务监督委员): the object's grid path, or for entries without one (sign-ins,
+users, exports, imports) the places written with them (``gridgov.core.selectors.audit_visible``,
+docs/security.md §3); a caller with no such role gets 404.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from gridgov.accounts.services import api_token_authenticate
+from gridgov.core.clientip import client_address
 from gridgov.core.context import Source, actor_context
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -74,7 +75,7 @@ def acting_user(view: Callable[..., Any]) -> Callable[..., Any]:
             user=auth_user(request),
             source=Source.API,
             request_id=getattr(request, "request_id", None),
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_address(request),
         ):
             return view(request, *args, **kwargs)
 

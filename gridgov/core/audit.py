@@ -12,17 +12,60 @@ import functools
 import hashlib
 import json
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models, transaction
 from django.utils import timezone
 
 from .context import current_actor
-from .models import AuditEntry, AuditHead
+from .models import AuditEntry, AuditHead, AuditPlace
+from .scoping import collapse_paths
 from .sqlwrites import WriteBatch, cast_mark, insert_row, joins_writes
 
 GENESIS = "0" * 64
+
+# The object types of entries about a user account (signing in, creation, roles): seen where
+# that user holds a role (``gridgov.core.selectors.audit_list``). ``accounts.user`` is the
+# label older sign-in entries were written with.
+USER_OBJECT_TYPES = ("auth.user", "accounts.user")
+
+# (user id) -> grid paths of the user's assignments, read afresh; registered by accounts
+# (``core`` does not import it).
+UserPlaces = Callable[[int], list[str]]
+_user_places: UserPlaces | None = None
+
+
+def register_user_places(provider: UserPlaces) -> None:
+    global _user_places
+    _user_places = provider
+
+
+def user_places(user_id: Any) -> list[str]:
+    if _user_places is None or not isinstance(user_id, int):
+        return []
+    return _user_places(user_id)
+
+
+def _is_user(user: Any) -> bool:
+    meta = getattr(user, "_meta", None)
+    return meta is not None and meta.label_lower == settings.AUTH_USER_MODEL.lower()
+
+
+def entry_places(entry: AuditEntry, actor_user: Any, extra: Iterable[str] = ()) -> list[str]:
+    """Where an entry without a grid path of its own is seen (docs/security.md §3): the
+    subtrees of ``extra`` (e.g. where the accounts tried from a locked address work), of the
+    acting user's assignments, and of the assignments of the user the entry is about."""
+    if entry.grid_path:
+        return []
+    paths = [p for p in extra if p]
+    if _is_user(actor_user):
+        paths += user_places(actor_user.pk)
+    if entry.object_type in USER_OBJECT_TYPES and entry.object_id.isdigit():
+        paths += user_places(int(entry.object_id))
+    return collapse_paths(paths)
 
 
 def _jsonable(value: Any) -> Any:
@@ -89,10 +132,14 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     batch: WriteBatch | None = None,
+    places: Iterable[str] = (),
 ) -> AuditEntry:
     """Append one entry to the chain, in the caller's transaction (and with ``batch``, in the
     statement that sends the caller's other writes: the entry's key and hashes are then set
-    when the batch has run)."""
+    when the batch has run).
+
+    An entry with no grid path is stored with the places it concerns (``entry_places``;
+    ``places`` adds to them), so that the auditors of those subtrees see it."""
     actor = current_actor()
     user = actor.user
     if instance is not None:
@@ -120,8 +167,14 @@ def audit_record(
     )
     # No savepoint of its own: inside the caller's transaction the change and its entry commit
     # or roll back together anyway, and a savepoint costs two more statements per write.
+    seen_at = entry_places(entry, user, places)
     with transaction.atomic(savepoint=False):
+        if seen_at and batch is not None:
+            batch.flush()  # the entry's key is needed now; entries with a place never get here
+            batch = None
         _chain_append(entry, batch)
+        if seen_at:
+            AuditPlace.objects.bulk_create([AuditPlace(entry=entry, path=p) for p in seen_at])
     return entry
 
 

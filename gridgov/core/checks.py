@@ -15,3 +15,22 @@ def data_key_set(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def trusted_proxies_valid(app_configs, **kwargs):
+    """A mistyped GRIDGOV_TRUSTED_PROXIES stops the server at start, naming the entry."""
+    from django.core.checks import Error
+    from django.core.exceptions import ImproperlyConfigured
+
+    from .clientip import trusted_proxies
+
+    try:
+        trusted_proxies()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc), hint="e.g. GRIDGOV_TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8", id="core.E001"
+            )
+        ]
+    return []

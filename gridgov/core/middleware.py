@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from .clientip import client_address
 from .context import Source, actor_context
 
 
@@ -20,7 +21,7 @@ class RequestContextMiddleware:
         with actor_context(
             user=user if user is not None and user.is_authenticated else None,
             source=source,
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_address(request),
         ) as ctx:
             request.request_id = ctx.request_id  # type: ignore[attr-defined]
             response = self.get_response(request)

@@ -54,6 +54,34 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
 
+class AuditPlace(models.Model):
+    """A grid path where an entry without a place of its own is seen (审计记录的可见范围).
+
+    An entry about a thing on the grid carries that thing's path. A sign-in, a user, an export
+    or an import of a whole county concerns no single row: when it is written it gets one of
+    these per subtree it concerns (the acting user's and the subject user's assignments, or
+    the import's node), so the auditors of those subtrees and above see it. Kept apart from
+    the entry because the entry's fields are hashed into the chain; these rows are not, so they
+    can be added for old entries without breaking ``gridgov audit verify``.
+    """
+
+    entry = models.ForeignKey(
+        AuditEntry, on_delete=models.DO_NOTHING, related_name="places", db_constraint=False
+    )
+    path = models.CharField(_("网格路径"), max_length=32)
+
+    class Meta:
+        verbose_name = _("审计记录可见范围")
+        verbose_name_plural = _("审计记录可见范围")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "path"], name="core_auditplace_unique")
+        ]
+        indexes = [models.Index(fields=["path", "entry"], name="core_auditplace_path")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} @ {self.path}"
+
+
 class AuditHead(models.Model):
     """The single row that holds the chain's last hash; locking it orders concurrent writers."""
 

@@ -38,6 +38,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -224,10 +225,31 @@ class _Import:
 
     def _audit(self, counts, digest: str, ctx: Context) -> None:
         with connection.cursor() as cursor:
-            key = {"grid": "code", "households": "microgrid"}.get(self.kind.schema.kind)
+            # The grid paths of the rows: the import is seen where its rows are (docs/security.md
+            # §3). A column that names each row's node, or the row its records belong to.
+            kind = self.kind.schema.kind
+            key = {
+                "grid": "code",
+                "households": "microgrid",
+                "party_orgs": "node",
+                "bodies": "node",
+                "grid_posts": "node",
+            }.get(kind)
+            owner = {
+                "persons": ("people.Household", "number", "household"),
+                "party_members": ("orgs.PartyOrganization", "code", "organization"),
+                "memberships": ("orgs.GovernanceBody", "code", "body"),
+            }.get(kind)
             low = high = None
             if key:
                 cursor.execute(f"SELECT MIN({key}), MAX({key}) FROM {ctx.stage.table}")
+                low, high = cursor.fetchone()
+            elif owner:
+                table = apps.get_model(owner[0])._meta.db_table
+                cursor.execute(
+                    f"SELECT MIN(t.grid_path), MAX(t.grid_path) FROM {ctx.stage.table} s "
+                    f"JOIN {table} t ON t.{owner[1]} = s.{owner[2]}"
+                )
                 low, high = cursor.fetchone()
         audit_record(
             action="import",

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Category, Channel, Matter
+from gridgov.core.clientip import client_address
 from gridgov.core.context import Source, actor_context
 from gridgov.grid.models import GridNode
 from gridgov.people.models import Household
@@ -210,7 +211,7 @@ def create_request(request: HttpRequest, *, key: ApiKey, category: Category) -> 
         user=ApiClient.of(key),
         source=Source.API,
         request_id=getattr(request, "request_id", None),
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_address(request),
     ):
         return matter_create(channel=Channel.OPEN311, **kwargs)
 

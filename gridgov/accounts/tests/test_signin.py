@@ -36,7 +36,10 @@ def test_the_fifth_failure_locks_the_account_even_for_the_right_password(make_us
     response = sign_in(client, user.username, PASSWORD)
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert "已暂时锁定" in response.content.decode()
-    assert AuditEntry.objects.filter(action="signin_locked", object_id=user.username).count() == 1
+    locks = AuditEntry.objects.filter(action="signin_locked", object_id=str(user.pk))
+    assert [e.after["lock"] for e in locks] == ["account"]
+    # Each failure on an existing account is audited; the refused right password is not one.
+    assert AuditEntry.objects.filter(action="signin_failed", object_id=str(user.pk)).count() == 5
     # The backend refuses too, whatever form asks (Django's admin sign-in).
     assert authenticate(None, username=user.username, password=PASSWORD) is None
 

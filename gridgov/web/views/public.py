@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from gridgov.accounts.backends import client_ip
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Channel, Matter, Satisfaction, Status
 from gridgov.cases.rules import PUBLIC_REPORTS_PER_HOUR
 from gridgov.cases.selectors import public_reports_left, public_timeline
 from gridgov.cases.services import matter_reopen, matter_review
 from gridgov.cases.transitions import action_label
+from gridgov.core.clientip import client_address, limit_key
 from gridgov.core.context import Source, actor_context
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import CODE_LENGTH, GridLevel, GridNode
@@ -41,7 +41,7 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
 def _actor(request: HttpRequest):
-    return actor_context(source=Source.WEB, ip=client_ip(request))
+    return actor_context(source=Source.WEB, ip=client_address(request))
 
 
 @never_cache
@@ -62,7 +62,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "public/report.html", {"form": PublicReportForm()})
     form = PublicReportForm(request.POST, request.FILES)
-    if public_reports_left(source_ip=client_ip(request)) <= 0:
+    # Counted per client (through the trusted proxies; an IPv6 client by its /64).
+    sender = limit_key(client_address(request))
+    if public_reports_left(source_ip=sender) <= 0:
         form.is_valid()
         form.add_error(
             None,
@@ -86,7 +88,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     reporter_phone=data.get("reporter_phone", ""),
                     anonymous=data.get("anonymous", False),
                     photos=data.get("photos") or [],
-                    source_ip=client_ip(request),
+                    source_ip=sender,
                 )
         except ValidationError as exc:
             add_service_errors(form, exc, place_field="village")
