@@ -356,8 +356,9 @@ def _alive(job: Job, *, now: float | None = None) -> bool:
     return (now or time.time()) - _last_beat(job) <= STALE_AFTER
 
 
-def _interrupt(job: Job) -> bool:
-    """Mark a job whose worker is lost as failed, and delete what it left in clear."""
+def _interrupt(job: Job) -> tuple[bool, list[str]]:
+    """Mark a job whose worker is lost as failed, and delete what it left in clear: whether
+    this call marked it, and the names of the files deleted."""
     now = timezone.now()
     try:
         marked = Job.objects.filter(pk=job.pk, status__in=ACTIVE).update(
@@ -369,17 +370,16 @@ def _interrupt(job: Job) -> bool:
         logger.warning("job %s: lost worker not recorded yet", job.id.hex, exc_info=True)
         marked = 0
     job.status, job.failure, job.finished_at = JobStatus.FAILED, INTERRUPTED, now
-    _remove_clear_files(job.id.hex)
-    return bool(marked)
+    return bool(marked), _remove_clear_files(job.id.hex)
 
 
-def _remove_clear_files(hex_id: str) -> int:
-    removed = 0
+def _remove_clear_files(hex_id: str) -> list[str]:
+    removed = []
     for path in jobs_dir().glob(f"{hex_id}.*"):
         if path.suffix != ".sealed":
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-                removed += 1
+                removed.append(path.name)
     return removed
 
 
@@ -393,7 +393,10 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         if _alive(job, now=now.timestamp()):
             active.add(job.id.hex)
         else:
-            result.failed += _interrupt(job)
+            marked, removed = _interrupt(job)
+            result.failed += marked
+            result.files_removed += len(removed)
+            result.removed.extend(removed)
     keep_input = dt.timedelta(hours=rule_value(KEEP_INPUT_HOURS))
     kept = {
         pk.hex

@@ -12,10 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from gridgov.accounts.roles import Role
-from gridgov.core.models import AuditEntry
-from gridgov.people.models import Household
 from gridgov.core import jobs
-from gridgov.core.models import Job, JobStatus
+from gridgov.core.models import AuditEntry, Job, JobStatus
+from gridgov.people.models import Household
 from gridgov.web.views import imports
 
 HEADER = ["户编号", "微网格代码", "住址", "低保户"]
@@ -176,7 +175,9 @@ def test_big_imports_run_in_the_background_and_report_progress(cadre_client, wor
     html = cadre_client.get(response.url).content.decode()
     assert f'hx-get="{progress_url}"' in html and 'hx-trigger="every 1s"' in html
     fragment = cadre_client.get(progress_url).content.decode()
-    assert "正在导入" in fragment and 'hx-trigger="every 1s"' in fragment and "<html" not in fragment
+    assert (
+        "正在导入" in fragment and 'hx-trigger="every 1s"' in fragment and "<html" not in fragment
+    )
     go.set()
     threads[0].join(60)
     assert not threads[0].is_alive()
