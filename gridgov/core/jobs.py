@@ -408,7 +408,9 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         hex_id = path.name.split(".", 1)[0]
         if hex_id in active or (path.suffix == ".sealed" and hex_id in kept):
             continue
-        if not _known_or_old(hex_id, path, now):
+        if path.parent == _incoming() and not _old(path, now):
+            continue  # an upload being received
+        if path.parent == jobs_dir() and not _known_or_old(hex_id, path, now):
             continue  # a job being created in another process: its row may not be visible yet
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -424,21 +426,32 @@ def _swept_files() -> list[Path]:
     ``var/reports``, job files of JSON)."""
     var = Path(settings.VAR_DIR)
     files = [p for p in jobs_dir().iterdir() if p.is_file()]
-    for legacy in (var / "uploads", var / "reports", var / "jobs"):
-        if legacy.is_dir():
+    for legacy in (var / "uploads", var / "reports", var / "jobs", _incoming()):
+        if legacy is not None and legacy.is_dir():
             files.extend(p for p in legacy.iterdir() if p.is_file())
     return files
 
 
+def _incoming() -> Path | None:
+    """Django's spool of big uploads, when it is a folder of ours (under ``var/``)."""
+    spool = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
+    if not spool:
+        return None
+    spool = Path(spool)
+    return spool if spool.is_relative_to(Path(settings.VAR_DIR)) else None
+
+
 def _known_or_old(hex_id: str, path: Path, now: dt.datetime) -> bool:
-    if path.parent != jobs_dir():
-        return True  # the earlier design's files: always removed
     try:
         key = uuid.UUID(hex=hex_id)
     except ValueError:
         key = None
     if key is not None and Job.objects.filter(pk=key).exists():
         return True
+    return _old(path, now)
+
+
+def _old(path: Path, now: dt.datetime) -> bool:
     try:
         return now.timestamp() - path.stat().st_mtime > STALE_AFTER
     except FileNotFoundError:

@@ -186,3 +186,15 @@ def test_heartbeat_writes_progress_atomically(db, make_user):
     beat.stop()
     assert jobs._read_beat(job.id) is None
     assert [p.name for p in jobs.jobs_dir().iterdir()] == []
+
+
+def test_what_a_process_killed_mid_upload_left_is_swept(db, settings, var_dir):
+    settings.FILE_UPLOAD_TEMP_DIR = var_dir / "incoming"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    receiving = settings.FILE_UPLOAD_TEMP_DIR / "tmpabc.upload.csv"
+    left = settings.FILE_UPLOAD_TEMP_DIR / "tmpdef.upload.csv"
+    receiving.write_bytes(b"x")
+    left.write_bytes(b"x")
+    os.utime(left, (time.time() - jobs.STALE_AFTER - 1,) * 2)
+    assert jobs.jobs_sweep().removed == [left.name]
+    assert receiving.exists()

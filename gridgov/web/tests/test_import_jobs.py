@@ -78,7 +78,14 @@ def assert_nothing_in_clear(root: Path, citizen_id: str) -> None:
             assert blob is None or citizen_id.encode() not in bytes(blob)
 
 
-def test_an_import_that_stores_leaves_no_file(cadre_client, world, var_dir, citizen_id):
+@pytest.mark.parametrize("spooled", [False, True])
+def test_an_import_that_stores_leaves_no_file(
+    cadre_client, world, var_dir, citizen_id, settings, spooled
+):
+    if spooled:  # received through Django's temporary file, as uploads over 5 MB are
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+        settings.FILE_UPLOAD_TEMP_DIR = var_dir / "incoming"
+        settings.FILE_UPLOAD_TEMP_DIR.mkdir()
     content = persons_csv([[citizen_id, "陈小红", world.household.number, "子女"]])
     url = upload(cadre_client, content)
     assert "导入完成" in cadre_client.get(url).content.decode()
