@@ -37,6 +37,7 @@ import secrets
 import socket
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import (
+    DatabaseError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from .models import Job, JobStatus
@@ -139,8 +146,12 @@ def _worker_id() -> str:
 
 
 def job_create(*, owner: Any, kind: str, params: dict[str, Any]) -> Job:
-    """A queued job of ``owner``; ``params`` is shown in clear: nothing personal in it."""
-    return Job.objects.create(owner=owner, kind=kind, params=params)
+    """A queued job of ``owner``; ``params`` is shown in clear: nothing personal in it.
+
+    Job rows are written in transactions, so that on SQLite they queue behind a running
+    import's write lock like every other write of the site, rather than time out."""
+    with transaction.atomic():
+        return Job.objects.create(owner=owner, kind=kind, params=params)
 
 
 def job_get(job_id: str, *, owner: Any) -> Job | None:
@@ -215,9 +226,10 @@ def _run(job: Job, work: Callable[[Progress], Outcome], input_file: Path | None)
         _LIVE.add(job.id.hex)  # before the row says running here: a poll must not see it dead
     try:
         now = timezone.now()
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.RUNNING, worker=_worker_id(), heartbeat_at=now
-        )
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(
+                status=JobStatus.RUNNING, worker=_worker_id(), heartbeat_at=now
+            )
         job.status, job.worker, job.heartbeat_at = JobStatus.RUNNING, _worker_id(), now
         beat.start()
         try:
@@ -225,7 +237,13 @@ def _run(job: Job, work: Callable[[Progress], Outcome], input_file: Path | None)
             if outcome.keep_input and input_file is not None:
                 seal_file(input_file, kept_path(job))
         except Exception as exc:
-            logger.exception("job %s failed", job.id.hex)
+            # The frames without the message, which may quote a row's values.
+            logger.error(
+                "job %s failed: %s\n%s",
+                job.id.hex,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
             _finish(job, status=JobStatus.FAILED, failure=type(exc).__name__)
         else:
             done = outcome.result.get("total_rows", beat.done)
@@ -249,7 +267,8 @@ def _run(job: Job, work: Callable[[Progress], Outcome], input_file: Path | None)
 def _finish(job: Job, **fields: Any) -> None:
     # Unconditional: a job marked lost while it was in fact only slow ends as what it did.
     fields["finished_at"] = timezone.now()
-    Job.objects.filter(pk=job.pk).update(**fields)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
         setattr(job, name, value)
 
@@ -361,9 +380,10 @@ def _interrupt(job: Job) -> tuple[bool, list[str]]:
     this call marked it, and the names of the files deleted."""
     now = timezone.now()
     try:
-        marked = Job.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-            status=JobStatus.FAILED, failure=INTERRUPTED, finished_at=now
-        )
+        with _tolerant():
+            marked = Job.objects.filter(pk=job.pk, status__in=ACTIVE).update(
+                status=JobStatus.FAILED, failure=INTERRUPTED, finished_at=now
+            )
     except DatabaseError:
         # SQLite busy with another import's write for longer than its timeout: the page says
         # failed all the same (it is computed on each read); the sweep will write it.
@@ -371,6 +391,13 @@ def _interrupt(job: Job) -> tuple[bool, list[str]]:
         marked = 0
     job.status, job.failure, job.finished_at = JobStatus.FAILED, INTERRUPTED, now
     return bool(marked), _remove_clear_files(job.id.hex)
+
+
+def _tolerant():
+    """A write that may fail without harm (it is done again later): in autocommit, so that on
+    SQLite it gives up after the busy timeout rather than queue behind a running import; inside
+    a caller's transaction, in a savepoint, so that a failure leaves that transaction usable."""
+    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
 
 
 def _remove_clear_files(hex_id: str) -> list[str]:
@@ -417,7 +444,11 @@ def jobs_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             result.files_removed += 1
             result.removed.append(path.name)
     old = now - dt.timedelta(days=rule_value(KEEP_RESULTS_DAYS))
-    result.jobs_removed, _ = Job.objects.filter(finished_at__lt=old).delete()
+    try:
+        with _tolerant():
+            result.jobs_removed, _ = Job.objects.filter(finished_at__lt=old).delete()
+    except DatabaseError:  # SQLite busy with an import past its timeout: next time
+        logger.warning("finished jobs not removed yet", exc_info=True)
     return result
 
 
