@@ -225,13 +225,15 @@ def _run(job: Job, work: Callable[[Progress], Outcome], input_file: Path | None)
     with _LIVE_LOCK:
         _LIVE.add(job.id.hex)  # before the row says running here: a poll must not see it dead
     try:
-        now = timezone.now()
+        # Beating before the row says running: on SQLite that write may wait behind another
+        # import for minutes, and a queued job that beats is not lost.
+        beat.start()
         with transaction.atomic():
+            now = timezone.now()
             Job.objects.filter(pk=job.pk).update(
                 status=JobStatus.RUNNING, worker=_worker_id(), heartbeat_at=now
             )
         job.status, job.worker, job.heartbeat_at = JobStatus.RUNNING, _worker_id(), now
-        beat.start()
         try:
             outcome = work(beat.progress)
             if outcome.keep_input and input_file is not None:
