@@ -321,3 +321,12 @@ def test_a_killed_worker_is_seen_to_die_with_nothing_stored(
     marker.unlink()
     assert not list(jobs.jobs_dir().iterdir())
     assert_nothing_in_clear(var_dir, citizen_id)
+
+
+def test_the_interruption_is_said_in_english_too(cadre_client, world, citizen_id):
+    content = persons_csv([[citizen_id, "陈小红", world.household.number, "子女"]])
+    job = _running_job(world, worker=jobs._worker_id(), beat_age=0, content=content)
+    cadre_client.cookies["django_language"] = "en"
+    html = cadre_client.get(f"/import/jobs/{job.id.hex}/").content.decode()
+    assert "The import process was interrupted. Nothing was saved" in html
+    assert "the uploaded file has been deleted" in html
