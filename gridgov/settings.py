@@ -168,6 +168,10 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bigger uploads are spooled here while the request is read: a folder of ours, so that
+# ``jobs_sweep`` removes what a process killed mid-upload left (gridgov.core.jobs).
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "incoming"
+FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 # Imports accept big sheets; the upload is streamed to disk, never held in memory.
 # Residents' matters (docs/cases.md): the outbound channel of notifications (an SMS gateway's
 # webhook, or a class with send(payload)), the Open311 jurisdiction and contact, and the public

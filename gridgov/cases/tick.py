@@ -16,6 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.core.jobs import jobs_sweep
+
 from .deadlines import deadline_at
 from .models import OPEN_STATUSES, Matter, NotificationKind
 from .notify import handlers_of, holders_of, notifications_deliver, notify
@@ -123,4 +125,5 @@ def matters_tick(*, now: dt.datetime | None = None) -> TickResult:
     for pk in due:
         result.warned += _warn(pk, now)
     result.sent, result.failed = notifications_deliver()
+    jobs_sweep()  # imports whose worker was lost, and files no running import needs (core.jobs)
     return result

@@ -10,5 +10,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             checks,  # noqa: F401  (registers system checks)
+            jobs,  # noqa: F401  (its retention rules)
             workdays,  # noqa: F401  (its rule, and the signals that refresh its cache)
         )

@@ -1,6 +1,8 @@
-"""The append-only, hash-chained audit log (审计日志)."""
+"""The append-only, hash-chained audit log (审计日志), calendar adjustments and background jobs."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -122,3 +124,54 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         kind = _("上班") if self.is_workday else _("休息")
         return f"{self.date:%Y-%m-%d} {self.name} {kind}".replace("  ", " ")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Job(models.Model):
+    """A long piece of work (an import) run in the background for one user.
+
+    State lives here so that every web process answers the progress page alike; the heartbeat of
+    a running job is a file on the host that runs it (``gridgov.core.jobs`` says why). Columns in
+    clear hold no personal data: what a user needs to see that may hold some (the values of bad
+    rows, the error report) is sealed with the data key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("类型"), max_length=32)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    params = models.JSONField(_("参数"), default=dict)  # e.g. import kind, dry run, file name
+    status = models.CharField(
+        _("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    rows_done = models.BigIntegerField(_("已处理行数"), default=0)
+    rows_total = models.BigIntegerField(_("总行数"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    worker = models.CharField(_("执行进程"), max_length=160, blank=True)  # host:pid:token
+    result = models.JSONField(_("结果"), null=True, blank=True)  # counts only
+    failure = models.CharField(_("失败原因"), max_length=64, blank=True)  # a code, not a message
+    sealed = models.BinaryField(null=True, blank=True)  # sealed JSON details (gridgov.core.sealed)
+    report = models.BinaryField(null=True, blank=True)  # sealed report file
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="core_job_status"),
+            models.Index(fields=["finished_at"], name="core_job_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id.hex}"

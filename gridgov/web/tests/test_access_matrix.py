@@ -37,8 +37,8 @@ from gridgov.api.router import api
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Category, Channel
 from gridgov.cases.services import matter_act
+from gridgov.core.jobs import job_create
 from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
-from gridgov.web.jobs import new_job
 
 pytestmark = pytest.mark.django_db
 
@@ -94,8 +94,9 @@ def job_path(suffix: str) -> Callable[[dict, Any], str]:
 
     def path(o, user):
         owner = user if o["inside"] else o["world"].outsider
-        job = new_job(user_id=owner.pk, kind="persons", filename="x.csv", dry_run=True)
-        return f"/import/jobs/{job.id}/{suffix}"
+        params = {"kind": "persons", "filename": "x.csv", "suffix": ".csv", "dry_run": True}
+        job = job_create(owner=owner, kind="import", params=params)
+        return f"/import/jobs/{job.id.hex}/{suffix}"
 
     return path
 

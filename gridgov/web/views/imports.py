@@ -5,31 +5,37 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
-import uuid
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gridgov.core.context import Source, actor_context
+from gridgov.core.jobs import (
+    INTERRUPTED,
+    Outcome,
+    Progress,
+    input_path,
+    job_create,
+    job_details,
+    job_get,
+    job_report,
+    job_start,
+    jobs_dir,
+    jobs_sweep,
+    kept_path,
+    private_file,
+)
+from gridgov.core.models import Job, JobStatus
+from gridgov.core.sealed import SealError, unseal_file
 from gridgov.dataio.schemas import SCHEMAS
 
 from ..forms import ImportForm, kind_label
-from ..jobs import (
-    ImportJob,
-    load_job,
-    new_job,
-    progress_writer,
-    reports_dir,
-    run_in_thread,
-    sweep_uploads,
-    uploads_dir,
-)
 from .common import may_anywhere, page_view
 
 logger = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ ERRORS_SHOWN = 200
 INLINE_BYTES = getattr(settings, "GRIDGOV_IMPORT_INLINE_BYTES", 256 * 1024)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8"}
+JOB_KIND = "import"
 
 
 def _require_import(request: HttpRequest) -> None:
@@ -55,7 +62,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             job = _start(request, form)
-            return redirect("web:import_job", job_id=job.id)
+            return redirect("web:import_job", job_id=job.id.hex)
     else:
         kind = request.GET.get("kind", "")
         form = ImportForm(initial={"kind": kind if kind in SCHEMAS else "households"})
@@ -72,44 +79,38 @@ def import_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _start(request: HttpRequest, form: ImportForm) -> ImportJob:
+def _start(request: HttpRequest, form: ImportForm) -> Job:
     upload = form.cleaned_data["file"]
-    sweep_uploads()
-    job = new_job(
-        user_id=request.user.pk,
-        kind=form.cleaned_data["kind"],
-        filename=Path(upload.name).name[:200],
-        dry_run=form.cleaned_data["dry_run"],
+    jobs_sweep()  # also without `gridgov tick`, nothing waits long in var/jobs
+    suffix = Path(upload.name).suffix.lower()
+    job = job_create(
+        owner=request.user,
+        kind=JOB_KIND,
+        params={
+            "kind": form.cleaned_data["kind"],
+            "filename": Path(upload.name).name[:200],
+            "suffix": suffix,
+            "dry_run": form.cleaned_data["dry_run"],
+        },
     )
-    path = uploads_dir() / f"{job.id}{Path(upload.name).suffix.lower()}"
-    with path.open("wb") as out:
+    path = input_path(job, suffix)
+    with private_file(path) as out:
         for chunk in upload.chunks():
             out.write(chunk)
     _launch(request, job, path, size=upload.size)
     return job
 
 
-def _launch(request: HttpRequest, job: ImportJob, path: Path, *, size: int) -> None:
-    """Import ``path`` for ``job``: within this request when small, else in a thread."""
+def _launch(request: HttpRequest, job: Job, path: Path, *, size: int) -> None:
+    """Import ``path`` for ``job``: within this request when small, else in a thread. The job
+    deletes the file at its end, whatever the end (``gridgov.core.jobs``)."""
     user = getattr(request.user, "_wrapped", request.user)  # the real user, for the thread
-
-    def work() -> None:
-        try:
-            _run(job, path, user)
-        finally:
-            # A dry run that passed keeps its file, so that "import it now" needs no new upload.
-            if not (job.dry_run and job.result and job.result["ok"]):
-                path.unlink(missing_ok=True)
-
-    if size <= INLINE_BYTES:
-        try:
-            work()
-        except Exception as exc:
-            logger.exception("import job %s failed", job.id)
-            job.status, job.failure = "failed", type(exc).__name__
-            job.save()
-    else:
-        run_in_thread(job, work)
+    job_start(
+        job,
+        lambda progress: _run(job, path, user, progress),
+        input_file=path,
+        background=size > INLINE_BYTES,
+    )
 
 
 @page_view
@@ -118,32 +119,40 @@ def import_commit(request: HttpRequest, job_id: str) -> HttpResponse:
     """Import for real the file of a dry run that passed, without uploading it again."""
     _require_import(request)
     dry = _job_or_404(request, job_id)
-    kept = next(uploads_dir().glob(f"{dry.id}.*"), None)
-    if not (dry.dry_run and dry.result and dry.result["ok"]) or kept is None:
+    kept = kept_path(dry)
+    if not (dry.params.get("dry_run") and dry.result and dry.result["ok"]) or not kept.is_file():
         raise Http404
-    job = new_job(user_id=request.user.pk, kind=dry.kind, filename=dry.filename, dry_run=False)
+    job = job_create(owner=request.user, kind=JOB_KIND, params={**dry.params, "dry_run": False})
+    claimed = jobs_dir() / f"{job.id.hex}.claim"
     try:
-        path = kept.rename(uploads_dir() / f"{job.id}{kept.suffix}")
-    except FileNotFoundError:  # committed twice at once: the other request took the file
+        kept.rename(claimed)  # committed twice at once: only one request gets the file
+    except FileNotFoundError:
+        job.delete()
         raise Http404 from None
+    path = input_path(job, dry.params.get("suffix", ""))
+    try:
+        unseal_file(claimed, path)
+    except SealError:  # sealed under a data key since replaced: upload it again
+        job.delete()
+        raise Http404 from None
+    finally:
+        claimed.unlink(missing_ok=True)
     _launch(request, job, path, size=path.stat().st_size)
-    return redirect("web:import_job", job_id=job.id)
+    return redirect("web:import_job", job_id=job.id.hex)
 
 
-def _run(job: ImportJob, path: Path, user: Any) -> None:
+def _run(job: Job, path: Path, user: Any, progress: Progress) -> Outcome:
     from gridgov.dataio.services import import_file, write_error_report
 
-    job.status = "running"
-    job.save()
     with actor_context(user=user, source=Source.IMPORT):
         result = import_file(
-            kind=job.kind,
+            kind=job.params["kind"],
             path=path,
-            dry_run=job.dry_run,
+            dry_run=job.params["dry_run"],
             user=user,
-            progress=progress_writer(job),
+            progress=progress,
         )
-    job.result = {
+    counts = {
         "ok": result.ok,
         "dry_run": result.dry_run,
         "total_rows": result.total_rows,
@@ -153,15 +162,20 @@ def _run(job: ImportJob, path: Path, user: Any) -> None:
         "error_count": result.error_count,
         "seconds": round(result.seconds, 1),
     }
-    job.errors = [_error_dict(e) for e in result.errors[:ERRORS_SHOWN]]
+    report = None
     if result.errors:
-        name = f"{uuid.uuid4().hex}.xlsx"
-        write_error_report(result, reports_dir() / name)
-        job.report = name
-    job.rows_done = result.total_rows
-    job.rows_total = result.total_rows
-    job.status = "done"
-    job.save()
+        stream = io.BytesIO()
+        write_error_report(result, stream)
+        report = stream.getvalue()
+    return Outcome(
+        result=counts,
+        # The values of bad rows may be a citizen ID: sealed, like the report.
+        details={"errors": [_error_dict(e) for e in result.errors[:ERRORS_SHOWN]]}
+        if result.errors
+        else None,
+        report=report,
+        keep_input=result.dry_run and result.ok,
+    )
 
 
 def _error_dict(error: Any) -> dict[str, Any]:
@@ -176,19 +190,68 @@ def _error_dict(error: Any) -> dict[str, Any]:
     }
 
 
-def _job_or_404(request: HttpRequest, job_id: str) -> ImportJob:
-    job = load_job(job_id, user_id=request.user.pk)
-    if job is None:
+def _job_or_404(request: HttpRequest, job_id: str) -> Job:
+    job = job_get(job_id, owner=request.user)
+    if job is None or job.kind != JOB_KIND:
         raise Http404
     return job
 
 
-def _job_context(job: ImportJob) -> dict[str, Any]:
+@dataclasses.dataclass
+class JobView:
+    """What the job's page shows."""
+
+    id: str
+    kind: str
+    filename: str
+    dry_run: bool
+    status: str
+    rows_done: int
+    rows_total: int | None
+    result: dict[str, Any] | None
+    errors: list[dict[str, Any]]
+    report: bool
+    failure: str
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {JobStatus.DONE, JobStatus.FAILED}
+
+    @property
+    def interrupted(self) -> bool:
+        return self.failure == INTERRUPTED
+
+    @property
+    def percent(self) -> int | None:
+        if not self.rows_total:
+            return None
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+def _job_view(job: Job) -> JobView:
+    details = job_details(job) if job.sealed else None
+    return JobView(
+        id=job.id.hex,
+        kind=job.params.get("kind", ""),
+        filename=job.params.get("filename", ""),
+        dry_run=bool(job.params.get("dry_run")),
+        status=job.status,
+        rows_done=job.rows_done,
+        rows_total=job.rows_total,
+        result=job.result,
+        errors=(details or {}).get("errors", []),
+        report=bool(job.report),
+        failure=job.failure,
+    )
+
+
+def _job_context(job: Job) -> dict[str, Any]:
+    view = _job_view(job)
     return {
-        "job": job,
-        "kind_label": kind_label(job.kind) if job.kind in SCHEMAS else job.kind,
+        "job": view,
+        "kind_label": kind_label(view.kind) if view.kind in SCHEMAS else view.kind,
         "errors_shown": ERRORS_SHOWN,
-        "progress_url": reverse("web:import_progress", kwargs={"job_id": job.id}),
+        "progress_url": reverse("web:import_progress", kwargs={"job_id": view.id}),
     }
 
 
@@ -208,15 +271,18 @@ def import_progress(request: HttpRequest, job_id: str) -> HttpResponse:
 
 
 @page_view
-def import_report(request: HttpRequest, job_id: str) -> FileResponse:
-    """The full error report, only to the user who ran the import."""
+def import_report(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The full error report, only to the user who ran the import; sealed at rest."""
     _require_import(request)
     job = _job_or_404(request, job_id)
-    path = reports_dir() / job.report if job.report else None
-    if path is None or not path.is_file():
+    content = job_report(job)
+    if content is None:
         raise Http404
-    filename = _("错误报告-%(kind)s.xlsx") % {"kind": kind_label(job.kind)}
-    return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=XLSX)
+    filename = _("错误报告-%(kind)s.xlsx") % {"kind": kind_label(job.params.get("kind", ""))}
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = _content_disposition(filename)
+    response["Cache-Control"] = "no-store"  # the values of bad rows: no copy in any cache
+    return response
 
 
 @page_view
