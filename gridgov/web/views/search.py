@@ -10,7 +10,7 @@ it before any view runs; the same check here keeps the page safe on its own).
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -40,6 +40,10 @@ def search(request: HttpRequest) -> HttpResponse:
     q = data.get("q", "").strip()[:MAX_QUERY]
     context: dict = {"q": q, "nav": "search"}
     if q and request.method == "GET" and holds_personal_number(q):
+        # Dropped from the request too, so that no link of the page (the language switch's
+        # return address) carries it on.
+        request.META["QUERY_STRING"] = ""
+        request.GET = QueryDict()
         context.update(q="", refused=refusal_text())
         return render(request, "web/search.html", context, status=400)
     if q:
