@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.middleware.SecurityHeadersMiddleware",
+    "gridgov.core.urlguard.ApiNoStoreMiddleware",
+    "gridgov.core.urlguard.PersonalNumberInUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",

@@ -18,6 +18,7 @@ from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
 from gridgov.core.audit import audit_record
+from gridgov.core.urlguard import holds_personal_number, refusal_text
 from gridgov.grid.models import GridNode
 from gridgov.people.models import Household, Person, PersonSensitive
 from gridgov.people.selectors import household_list, person_list
@@ -47,6 +48,7 @@ from .schemas.people import (
     PersonMoveIn,
     PersonPage,
     PersonQuery,
+    PersonSearch,
     PersonTag,
     PersonUpdate,
     RevealIn,
@@ -115,12 +117,21 @@ def get_household(request: HttpRequest, number: str):
 def create_household(request: HttpRequest, payload: HouseholdCreate):
     """A micro-grid the user may not change answers 404, as one that does not exist."""
     user = auth_user(request)
+    # "change" at the micro-grid before the service runs: a user who may only view it must not
+    # learn from a refusal whether a household number is taken (core.oracle).
     microgrid = get_visible(
-        GridNode.objects, user, what=microgrid_label(payload.microgrid), code=payload.microgrid
+        GridNode.objects,
+        user,
+        Action.CHANGE,
+        what=microgrid_label(payload.microgrid),
+        code=payload.microgrid,
     )
     data = payload_data(payload, omit=("microgrid",))
     household = scoped_write(
-        user, Household, Action.CHANGE, lambda: household_create(microgrid=microgrid, **data)
+        user,
+        Household,
+        Action.CHANGE,
+        lambda: household_create(microgrid=microgrid, user=user, **data),
     )
     return Status(201, household_detail(user, household))
 
@@ -172,9 +183,24 @@ def move_household(request: HttpRequest, number: str, payload: HouseholdMoveIn):
 
 @persons.get("/", response={200: PersonPage, **ERRORS_READ}, summary="人员列表")
 def list_persons(request: HttpRequest, query: Query[PersonQuery]):
-    """``q`` is an exact citizen ID (found by keyed hash, nothing decrypted) or part of a name."""
+    """``q`` is part of a name. A citizen ID or phone number in the URL is refused (422) and
+    not searched: URLs are written to access logs. Use ``POST /persons/search``."""
+    if holds_personal_number(query.q):
+        raise ValidationError({"q": refusal_text()})
+    return _persons_page(auth_user(request), query)
+
+
+@persons.post("/search", response={200: PersonPage, **ERRORS_WRITE}, summary="查找人员")
+def search_persons(request: HttpRequest, payload: PersonSearch):
+    """``q`` is an exact citizen ID (found by keyed hash, nothing decrypted) or part of a name;
+    it travels in the body, so it is in no URL and no access log. Scoped like the list: an ID
+    registered outside the user's scope finds nothing, exactly as an unknown one."""
+    return _persons_page(auth_user(request), payload)
+
+
+def _persons_page(user: Any, query: PersonQuery | PersonSearch) -> dict[str, Any]:
     qs = person_list(
-        auth_user(request),
+        user,
         under=query.under,
         q=query.q,
         residence_type=query.residence_type.value if query.residence_type else "",
@@ -208,14 +234,24 @@ def get_person(request: HttpRequest, person_id: int):
 
 @persons.post("/", response={201: PersonDetail, **ERRORS_WRITE}, summary="新增人员")
 def create_person(request: HttpRequest, payload: PersonCreate):
-    """Citizen ID and phone are encrypted by the service; responses show them masked."""
+    """Citizen ID and phone are encrypted by the service; responses show them masked.
+
+    A citizen ID registered where the user cannot see it is refused (422) with the same words
+    as anywhere else (``core.oracle.NOT_HERE``), never "already registered in ...".
+    """
     user = auth_user(request)
+    # "change" on the household before the service runs: a user who may only view it must not
+    # learn from a refusal whether a citizen ID is registered.
     household = get_visible(
-        Household.objects, user, what=household_label(payload.household), number=payload.household
+        Household.objects,
+        user,
+        Action.CHANGE,
+        what=household_label(payload.household),
+        number=payload.household,
     )
     data = payload_data(payload, omit=("household",))
     person = scoped_write(
-        user, Person, Action.CHANGE, lambda: person_create(household=household, **data)
+        user, Person, Action.CHANGE, lambda: person_create(household=household, user=user, **data)
     )
     return Status(201, PERSON_READ.get(pk=person.pk))
 
@@ -232,7 +268,9 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate):
         user,
         Person,
         Action.CHANGE,
-        lambda: person_update(person=person, data=data, citizen_id=citizen_id, phone=phone),
+        lambda: person_update(
+            person=person, data=data, citizen_id=citizen_id, phone=phone, user=user
+        ),
     )
     return PERSON_READ.get(pk=person.pk)
 

@@ -6,11 +6,12 @@ step here; imports recompute them set-based with ``grid_counts_refresh``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from gridgov.core.crypto import (
     mask_phone,
 )
 from gridgov.core.identity import IdentifierError, parse_citizen_id, validate_phone
+from gridgov.core.oracle import NOT_HERE, acting_user, may_see_path, refuse_taken
 from gridgov.core.rules import rule_value
 from gridgov.core.scoping import PATH_END
 from gridgov.core.services import object_update
@@ -59,15 +61,15 @@ def _require_microgrid(node: GridNode) -> None:
 
 @transaction.atomic
 def household_create(
-    *, number: str, microgrid: GridNode, address: str = "", **fields: Any
+    *, number: str, microgrid: GridNode, address: str = "", user: Any = None, **fields: Any
 ) -> Household:
+    """A new household. A number already registered is refused in words that depend on whether
+    ``user`` (default: the current actor) can see that household (``core.oracle``)."""
     _require_microgrid(microgrid)
     unknown = set(fields) - HOUSEHOLD_EDITABLE
     if unknown:
         raise ValidationError({f: _("未知字段") for f in unknown})
     number = number.strip()
-    if Household.objects.filter(number=number).exists():
-        raise ValidationError({"number": _("户编号%(n)s已登记") % {"n": number}})
     household = Household(
         number=number,
         microgrid=microgrid,
@@ -75,8 +77,16 @@ def household_create(
         address=address.strip(),
         **fields,
     )
-    household.full_clean()
-    household.save()
+    # Every other check first: a refusal for another reason must not depend on the number.
+    household.full_clean(validate_unique=False, validate_constraints=False)
+    holder = Household.objects.filter(number=number).values_list("grid_path", flat=True).first()
+    if holder is not None:
+        refuse_taken(
+            field="number",
+            visible=may_see_path(acting_user(user), holder),
+            seen=_("户编号%(n)s已登记") % {"n": number},
+        )
+    _save_new(household, "number")
     _bump(microgrid.pk, households=1)
     audit_record(action="create", instance=household, after=snapshot(household))
     return household
@@ -113,6 +123,32 @@ def household_head_set(*, household: Household, person: Person | None) -> Househ
         object_update(instance=person, data={"relation": Relation.HEAD})
     household.__dict__.pop("head", None)  # the cached head is stale now
     return household
+
+
+def _save_new(instance: Any, field: str) -> None:
+    """Insert; a unique key taken meanwhile by a concurrent writer gets the neutral refusal
+    (whoever took it, it is not known to be visible to this user)."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise ValidationError({field: NOT_HERE}) from None
+
+
+def _citizen_id_free(citizen_id: str, *, user: Any, person: Person | None = None) -> None:
+    """Refuse a citizen ID that someone else holds: the holder's household is named only to a
+    user who can see the holder; anyone else gets the neutral ``NOT_HERE``."""
+    holders = registered(citizen_id)
+    if person is not None and person.pk:
+        holders = holders.exclude(pk=person.pk)
+    holder = holders.values_list("grid_path", "name", "household__number").first()
+    if holder is not None:
+        path, name, household = holder
+        refuse_taken(
+            field="citizen_id",
+            visible=may_see_path(acting_user(user), path),
+            seen=_("此身份证号已登记：户%(h)s的%(n)s") % {"h": household, "n": name},
+        )
 
 
 def _require_single_head(household: Household, person: Person | None = None) -> None:
@@ -220,14 +256,15 @@ def person_create(
     birth_date: dt.date | None = None,
     phone: str = "",
     relation: str = Relation.OTHER,
+    user: Any = None,
     **fields: Any,
 ) -> Person:
+    """A new person. A citizen ID already registered is refused in words that depend on whether
+    ``user`` (default: the current actor) can see its holder (``core.oracle``)."""
     unknown = set(fields) - PERSON_EDITABLE
     if unknown:
         raise ValidationError({f: _("未知字段") for f in unknown})
     id_fields = citizen_id_fields(citizen_id, sex=sex, birth_date=birth_date)
-    if registered(citizen_id).exists():
-        raise ValidationError({"citizen_id": _("此身份证号已登记")})
     person = Person(
         household=household,
         grid_path=household.grid_path,
@@ -239,8 +276,12 @@ def person_create(
     )
     if relation == Relation.HEAD:
         _require_single_head(household)
-    person.full_clean(exclude=["id_cipher", "phone_cipher"])
-    person.save()
+    # Every other check first: a refusal for another reason must not depend on the ID.
+    person.full_clean(
+        exclude=["id_cipher", "phone_cipher"], validate_unique=False, validate_constraints=False
+    )
+    _citizen_id_free(citizen_id, user=user)
+    _save_new(person, "citizen_id")
     household.__dict__.pop("head", None)
     _bump(household.microgrid_id, persons=1)
     audit_record(action="create", instance=person, after=snapshot(person))
@@ -249,22 +290,38 @@ def person_create(
 
 @transaction.atomic
 def person_update(
-    *, person: Person, data: dict[str, Any], citizen_id: str | None = None, phone: str | None = None
+    *,
+    person: Person,
+    data: dict[str, Any],
+    citizen_id: str | None = None,
+    phone: str | None = None,
+    user: Any = None,
 ) -> Person:
     unknown = set(data) - PERSON_EDITABLE
     if unknown:
         raise ValidationError({f: _("不能在此修改") for f in unknown})
     data = dict(data)
     if citizen_id is not None:
-        fields = citizen_id_fields(citizen_id)
-        if registered(citizen_id).exclude(pk=person.pk).exists():
-            raise ValidationError({"citizen_id": _("此身份证号已登记")})
-        data.update(fields)
+        data.update(citizen_id_fields(citizen_id))
     if phone is not None:
         data.update(phone_fields(phone))
     if data.get("relation") == Relation.HEAD and person.relation != Relation.HEAD:
         _require_single_head(person.household, person)
-    return object_update(instance=person, data=data)
+    if citizen_id is not None:
+        # Every other check first, on a copy: a refusal for another reason must not depend on
+        # whether the ID is taken.
+        probe = copy.copy(person)
+        for name, value in data.items():
+            setattr(probe, name, value)
+        probe.full_clean(
+            exclude=["id_cipher", "phone_cipher"], validate_unique=False, validate_constraints=False
+        )
+        _citizen_id_free(citizen_id, user=user, person=person)
+    try:
+        with transaction.atomic():
+            return object_update(instance=person, data=data)
+    except IntegrityError:
+        raise ValidationError({"citizen_id": NOT_HERE}) from None
 
 
 @transaction.atomic

@@ -70,7 +70,8 @@ class HouseholdFilterForm(ListFilterForm):
 
 
 class PersonFilterForm(ListFilterForm):
-    q = _search(_("姓名或身份证号"))
+    # A GET form: its fields go into the URL, so no citizen ID (that is the search page's POST).
+    q = _search(_("姓名"))
     residence_type = forms.ChoiceField(
         label=_("人口类型"),
         required=False,

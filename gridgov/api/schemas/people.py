@@ -24,7 +24,16 @@ from gridgov.people.models import (
 )
 from gridgov.people.selectors import HOUSEHOLD_TAGS
 
-from .common import Choice, NodeRef, UnderQuery, WriteSchema, choice
+from .common import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Choice,
+    NodeRef,
+    UnderQuery,
+    WriteSchema,
+    choice,
+)
 
 HouseholdTag = enum.StrEnum("HouseholdTag", {key: key for key in HOUSEHOLD_TAGS})
 
@@ -154,9 +163,30 @@ class HouseholdQuery(UnderQuery):
 
 
 class PersonQuery(UnderQuery):
+    """``q`` in a URL is a name: a citizen ID or phone number there is refused (422), since a
+    URL is written to access logs; search by ID with ``POST /persons/search``."""
+
     residence_type: ResidenceType | None = None
     household: str = Field("", max_length=32, description="户编号")
     tag: PersonTag | None = None
+
+
+class PersonSearch(WriteSchema):
+    """The body of ``POST /persons/search``: the query travels in the body, not the URL."""
+
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00]*$",
+        description="完整的身份证号（按加密索引精确查找），或姓名的一部分",
+    )
+    under: str = Field("", max_length=18, pattern=r"^\d*$", description="网格代码（子树）")
+    residence_type: ResidenceType | None = None
+    household: str = Field("", max_length=32, description="户编号")
+    tag: PersonTag | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="每页条数（最多200）")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
 
 
 class HouseholdCreate(WriteSchema):

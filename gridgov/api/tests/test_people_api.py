@@ -173,7 +173,9 @@ def test_list_persons_by_id_name_and_filters(cadre_a, tree, make_household, make
     make_person(household, name="李四", lives_alone=True)
     make_person(make_household(), name="张五", residence_type="migrant")
     assert cadre_a.get("/persons/").json()["count"] == 3
-    found = cadre_a.get("/persons/", q=number).json()
+    # By citizen ID: in the body of a POST, never in the URL (which is refused).
+    assert cadre_a.get("/persons/", q=number).status_code == 422
+    found = cadre_a.post("/persons/search", {"q": number}).json()
     assert [p["name"] for p in found["items"]] == ["张三"]
     assert cadre_a.get("/persons/", q="张").json()["count"] == 2
     assert cadre_a.get("/persons/", household=household.number).json()["count"] == 2

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.oracle import NOT_HERE
 from gridgov.grid.bulk import LoadCounts, inner, table
 from gridgov.grid.models import GridLevel, GridNode
 from gridgov.orgs.bulk import bodies_load, party_orgs_load
@@ -51,9 +52,7 @@ def taken_elsewhere(ctx: Context, model, what: str) -> None:
         f"ON t.code = s.code WHERE NOT {inside}",
         params,
         column=ctx.header("code"),
-        reason=lambda code: (
-            _("%(what)s%(c)s已在您的管辖范围之外登记，不能在此导入") % {"what": what, "c": code}
-        ),
+        reason=str(NOT_HERE),
     )
 
 

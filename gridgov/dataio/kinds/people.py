@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.core.crypto import cipher, mask_citizen_id
+from gridgov.core.oracle import NOT_HERE
 from gridgov.grid.bulk import LoadCounts, inner, table
 from gridgov.grid.models import GridLevel, GridNode
 from gridgov.people.bulk import households_load, persons_load
@@ -141,7 +142,8 @@ class HouseholdsKind(Kind):
                 f"ON h.number = s.number WHERE NOT {inside}",
                 params,
                 column=ctx.header("number"),
-                reason=lambda n: _("户编号%(n)s已在您的管辖范围之外登记，不能在此导入") % {"n": n},
+                # The words every channel uses, whatever holds the number (core.oracle).
+                reason=str(NOT_HERE),
             )
 
     def load(self, ctx: Context) -> LoadCounts:
@@ -324,7 +326,9 @@ class PersonsKind(Kind):
                 f"ON p.id_hash = s.id_hash WHERE NOT {ctx.scope.sql('p.grid_path')[0]}",
                 ctx.scope.sql("p.grid_path")[1],
                 column=id_header,
-                reason=_("此身份证号已在您的管辖范围之外登记：迁入须由上级办理"),
+                # Not "registered outside your scope": that would tell where a resident lives
+                # to anyone who may import anywhere (core.oracle).
+                reason=str(NOT_HERE),
             )
         head = Relation.HEAD.value
         sql_errors(

@@ -272,6 +272,14 @@ API_CASES = [
         data=lambda o: {"to_microgrid": o["microgrid"].code},
     ),
     api_list("GET /api/v1/persons/", "/persons/"),
+    Case(
+        "POST /api/v1/persons/search",
+        lambda o, user: "/api/v1/persons/search",
+        (VIEW,),
+        method="post",
+        data=lambda o: {"q": "张"},
+        scoped=False,
+    ),
     api_case("GET /api/v1/persons/{person_id}", lambda o: f"/persons/{o['person'].pk}"),
     api_case(
         "POST /api/v1/persons/",

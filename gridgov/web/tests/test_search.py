@@ -11,7 +11,7 @@ from gridgov.people.selectors import person_search
 
 
 def test_exact_citizen_id_finds_the_person(cadre_client, world):
-    html = cadre_client.get("/search/", {"q": world.head_id_number}).content.decode()
+    html = cadre_client.post("/search/", {"q": world.head_id_number}).content.decode()
     assert "陈大明" in html and f'href="/persons/{world.head.pk}/"' in html
     assert "按身份证号" in html
     # Only that person: not his household members, whose names share nothing with the query.
@@ -27,17 +27,17 @@ def test_lowercase_x_and_spaces_are_normalized(cadre_client, world, make_person,
         if (n := make_citizen_id("440605", dt.date(1991, 6, 1), seq)).endswith("X")
     )
     make_person(make_household(), name="王小丫", sex="F", citizen_id=number)
-    html = cadre_client.get("/search/", {"q": " " + number.lower() + " "}).content.decode()
+    html = cadre_client.post("/search/", {"q": " " + number.lower() + " "}).content.decode()
     assert "王小丫" in html
 
 
 def test_a_wrong_citizen_id_finds_nothing(cadre_client, world):
     unknown = new_citizen_id()
-    html = cadre_client.get("/search/", {"q": unknown}).content.decode()
+    html = cadre_client.post("/search/", {"q": unknown}).content.decode()
     assert "没有找到" in html and "陈大明" not in html
     # One digit off fails the check character: still nothing, and no error.
     typo = world.head_id_number[:-2] + str((int(world.head_id_number[-2]) + 1) % 10) + "0"
-    response = cadre_client.get("/search/", {"q": typo})
+    response = cadre_client.post("/search/", {"q": typo})
     assert response.status_code == 200 and "陈大明" not in response.content.decode()
 
 
@@ -46,7 +46,7 @@ def test_search_never_decrypts(cadre_client, world, monkeypatch):
         raise AssertionError("search must not decrypt any column")
 
     monkeypatch.setattr(crypto.DataCipher, "decrypt", refuse)
-    html = cadre_client.get("/search/", {"q": world.head_id_number}).content.decode()
+    html = cadre_client.post("/search/", {"q": world.head_id_number}).content.decode()
     assert "陈大明" in html
     html = cadre_client.get("/search/", {"q": "陈"}).content.decode()
     assert "陈大明" in html and "陈小华" in html
@@ -60,7 +60,7 @@ def test_the_id_query_filters_on_the_keyed_hash(world):
 
 def test_search_is_scoped(client, world):
     client.force_login(world.outsider)
-    html = client.get("/search/", {"q": world.head_id_number}).content.decode()
+    html = client.post("/search/", {"q": world.head_id_number}).content.decode()
     assert "陈大明" not in html and "没有找到" in html
     html = client.get("/search/", {"q": world.household.number}).content.decode()
     assert "没有找到" in html

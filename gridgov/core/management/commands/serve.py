@@ -27,9 +27,11 @@ from typing import TextIO
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from gridgov.core.jobs import jobs_sweep
 
 # Signals this process passes on to gunicorn: stop (TERM, INT, QUIT), reload (HUP), and the
 # ones gunicorn reads as "more/fewer workers" or "reopen logs" (TTIN, TTOU, USR1, USR2, WINCH).
@@ -56,6 +58,12 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1)
 
 
+# gunicorn's default access line holds the request line with its query string and the
+# Referer: a URL a client built with a citizen ID or phone in it would be written to the log
+# even though the server refuses it (core.urlguard). The path alone, without the query.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
 def gunicorn_args(*, bind: str, workers: int, threads: int, access_log: bool = True) -> list[str]:
     """gunicorn's arguments (bench/load.py starts the server it measures with them too)."""
     return [
@@ -74,7 +82,7 @@ def gunicorn_args(*, bind: str, workers: int, threads: int, access_log: bool = T
         # gunicorn's control socket sits at one path in the home directory: a second server
         # (a test's, a colleague's) would take it over. Signals do what it would.
         "--no-control-socket",
-        *(["--access-logfile", "-"] if access_log else []),
+        *(["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT] if access_log else []),
     ]
 
 
@@ -215,6 +223,10 @@ class Command(BaseCommand):
                 )
                 % {"bind": bind}
             )
+        # Imports a killed server left behind fail visibly and their files go, before serving
+        # (the tick sweeps again, but a deployment may run it with --no-tick and cron).
+        with contextlib.suppress(DatabaseError):  # a database not yet migrated
+            jobs_sweep()
         ticker = None if no_tick else Ticker(every, self.stdout, self.stderr)
         if dev:
             # runserver's autoreloader runs this command again in a child that serves (and is
