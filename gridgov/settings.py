@@ -33,7 +33,7 @@ ALLOWED_HOSTS = [
 TILE_URL = os.environ.get("GRIDGOV_TILE_URL", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gridgov.accounts.apps.GridgovAdminConfig",  # superusers only (accounts.admin_site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "gridgov.accounts.middleware.SessionTimeoutMiddleware",
+    "gridgov.accounts.passwords.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.core.middleware.RequestContextMiddleware",
 ]
