@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from gridgov.grid.models import GridNode
 
@@ -109,7 +109,7 @@ def create_user(request: HttpRequest, payload: UserCreate):
         raise _NotFound(_("网格")) from None
     user = user_detail(manager, user.pk)
     user.temporary_password = password
-    return 201, user
+    return Status(201, user)
 
 
 def _act(request: HttpRequest, user_id: int, service: Any) -> Any:
@@ -163,7 +163,7 @@ def grant(request: HttpRequest, user_id: int, payload: AssignmentCreate):
         )
     except (GridNode.DoesNotExist, User.DoesNotExist):
         raise _NotFound(_("网格")) from None
-    return 201, Assignment.objects.select_related("node").get(pk=assignment.pk)
+    return Status(201, Assignment.objects.select_related("node").get(pk=assignment.pk))
 
 
 @router.delete(
@@ -178,4 +178,4 @@ def revoke(request: HttpRequest, user_id: int, assignment_id: int):
         services.assignment_delete(by=request.auth, assignment=assignment)  # type: ignore[attr-defined]
     except (Assignment.DoesNotExist, User.DoesNotExist):
         raise _NotFound(_("角色")) from None
-    return 204, None
+    return Status(204, None)
