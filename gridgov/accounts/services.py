@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +104,7 @@ def temporary_password() -> str:
     """A password for a new or reset account, shown once to the manager; the user must change
     it at the next sign-in. No look-alike characters (it is read out or copied by hand)."""
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+    return "-".join("".join(secrets.choice(alphabet) for _i in range(4)) for _j in range(4))
 
 
 def _check_username(username: str) -> str:
@@ -153,7 +153,12 @@ def user_create(
         user.set_password(password)
         user.full_clean(exclude=["password"])
         password_validation.validate_password(password, user)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same name, created a moment ago by someone else
+            _check_username(username)
+            raise
         if by is not None or node is not None:
             AccountState.objects.create(
                 user=user,

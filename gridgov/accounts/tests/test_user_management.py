@@ -490,3 +490,43 @@ def test_services_refuse_a_page_or_api_caller_that_names_no_one(places, make_use
                 user_password_reset(by=None, user=worker)
     assert not User.objects.filter(username="x9").exists()
     assert list(Assignment.objects.filter(user=worker).values_list("role", flat=True)) == ["viewer"]
+
+
+def test_bad_input_is_named_and_never_a_server_error(places, make_user):
+    admin = make_user(Role.COUNTY_ADMIN, places.county)
+    token = token_of(admin)
+    client = Client()
+    worker = make_user(Role.VIEWER, places.village)
+    huge = 2**70
+    for method, path in (
+        ("get", f"/users/{huge}"),
+        ("post", f"/users/{huge}/deactivate"),
+        ("delete", f"/users/{worker.pk}/assignments/{huge}"),
+        ("get", "/users/abc"),
+    ):
+        assert api(client, method, path, token).status_code in (404, 422), path
+    good = {"username": "zhao6", "full_name": "赵六", "node": places.village.code, "role": "viewer"}
+    for field, value in (
+        ("node", "12345"),
+        ("node", "4406050012x1"),
+        ("role", "superuser"),
+        ("username", "has space!"),
+        ("username", "a\x00b"),
+        ("full_name", ""),
+        ("username", True),
+    ):
+        response = api(client, "post", "/users/", token, {**good, field: value})
+        assert response.status_code == 422, (field, value, response.status_code)
+        assert field in response.json()["errors"], (field, response.json())
+    # A node of no one's (absent) answers as one outside the scope.
+    absent = api(client, "post", "/users/", token, {**good, "node": "440605009999"})
+    assert absent.status_code == 404
+    assert not User.objects.filter(username="zhao6").exists()
+    # The same name in any letter case is refused with the same words, wherever it is.
+    taken = api(client, "post", "/users/", token, {**good, "username": worker.username.upper()})
+    assert taken.status_code == 422 and "不能在这里使用" in taken.json()["errors"]["username"][0]
+    page = signed_in(admin)
+    response = page.post("/users/new/", {**good, "node": "999999"})
+    assert response.status_code == 200 and "不在您可管理的范围内" in response.content.decode()
+    assert page.get(f"/users/{huge}/").status_code == 404
+    assert page.post(f"/users/{worker.pk}/assignments/{huge}/revoke/").status_code == 404
