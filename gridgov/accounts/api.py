@@ -23,21 +23,21 @@ from .authority import may_manage_anywhere
 from .models import Assignment
 from .schemas import (
     AssignmentCreate,
-    AssignmentOut,
-    ErrorBody,
-    FieldErrors,
     PasswordReset,
     UserCreate,
     UserCreated,
     UserOut,
     UserPage,
     UserQuery,
+    UserRoleOut,
+    UsersErrorOut,
+    UsersFieldErrorsOut,
 )
 from .selectors import managed_assignment, managed_node, user_detail, user_list
 
 router = Router(tags=["用户与角色"])
 User = get_user_model()
-_READ = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: FieldErrors}
+_READ = {401: UsersErrorOut, 403: UsersErrorOut, 404: UsersErrorOut, 422: UsersFieldErrorsOut}
 
 
 class _NotFound(Http404):
@@ -148,7 +148,7 @@ def reset_password(request: HttpRequest, user_id: int):
 
 @router.post(
     "/{user_id}/assignments",
-    response={201: AssignmentOut, **_READ},
+    response={201: UserRoleOut, **_READ},
     summary="授予角色（只能在可管理的网格、不高于本人的角色）",
 )
 def grant(request: HttpRequest, user_id: int, payload: AssignmentCreate):

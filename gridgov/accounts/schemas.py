@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
@@ -18,26 +19,26 @@ class _Body(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class ErrorBody(Schema):
+class UsersErrorOut(Schema):
     detail: str
 
 
-class FieldErrors(Schema):
+class UsersFieldErrorsOut(Schema):
     detail: str
     errors: dict[str, list[str]]
 
 
-class RoleRef(Schema):
+class UserRoleChoice(Schema):
     code: str
     label: str
 
 
-class AssignmentOut(Schema):
+class UserRoleOut(Schema):
     id: int
     node: str = Field(..., description="网格代码")
     node_name: str
-    role: RoleRef
-    created_at: Any
+    role: UserRoleChoice
+    created_at: dt.datetime
 
     @staticmethod
     def resolve_node(obj: Any) -> str:
@@ -58,7 +59,7 @@ class UserOut(Schema):
     full_name: str
     is_active: bool
     must_change_password: bool
-    assignments: list[AssignmentOut]
+    assignments: list[UserRoleOut]
 
     @staticmethod
     def resolve_full_name(obj: Any) -> str:

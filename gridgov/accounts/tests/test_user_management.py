@@ -530,3 +530,20 @@ def test_bad_input_is_named_and_never_a_server_error(places, make_user):
     assert response.status_code == 200 and "不在您可管理的范围内" in response.content.decode()
     assert page.get(f"/users/{huge}/").status_code == 404
     assert page.post(f"/users/{worker.pk}/assignments/{huge}/revoke/").status_code == 404
+
+
+def test_the_users_api_keeps_its_own_schema_names():
+    """Component names are global in the OpenAPI document: a clash would make one resource's
+    answers break another's documented schema."""
+    from gridgov.api.router import api as ninja_api
+
+    schema = json.loads(json.dumps(ninja_api.get_openapi_schema()))  # keys as served
+    answer = schema["paths"]["/api/v1/users/{user_id}"]["get"]["responses"]["200"]
+    ref = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    roles = schema["components"]["schemas"][ref]["properties"]["assignments"]["items"]["$ref"]
+    role_schema = schema["components"]["schemas"][roles.rsplit("/", 1)[-1]]
+    assert set(role_schema["required"]) == {"id", "node", "node_name", "role", "created_at"}
+    me = schema["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]
+    me_ref = me["schema"]["$ref"].rsplit("/", 1)[-1]
+    mine = schema["components"]["schemas"][me_ref]["properties"]["assignments"]["items"]["$ref"]
+    assert mine != roles
