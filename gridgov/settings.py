@@ -38,7 +38,7 @@ GRIDGOV_TRUSTED_PROXIES = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gridgov.accounts.apps.GridgovAdminConfig",  # superusers only (accounts.admin_site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "gridgov.accounts.middleware.SessionTimeoutMiddleware",
+    "gridgov.accounts.passwords.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.core.middleware.RequestContextMiddleware",
 ]

@@ -1,63 +1,132 @@
-"""Admin pages of roles and tokens. A user who manages users (the ``manage_users`` action, e.g.
-a county administrator) sees and grants roles only inside the subtrees where they hold it, as in
-Wagtail, where permissions granted at a node flow down; superusers see everything."""
+"""Admin pages of users, roles and tokens, for superusers only (``accounts.admin_site``).
+
+Even there every change of a user (flags, password, deletion) and of a role is written to the
+audit chain, with who did it; passwords never are.
+"""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import transaction
 
-from gridgov.core.context import Source, actor_context
-from gridgov.core.scoping import scope_paths, subtree_q
+from gridgov.core.audit import audit_record
 
-from .models import ApiToken, Assignment, SignInFailure
-from .roles import Action
+from .models import AccountState, ApiToken, Assignment, SignInFailure
 from .services import api_token_revoke, assignment_create, assignment_delete
 
+User = get_user_model()
+# What the chain keeps of a user row changed in the admin (never the password hash).
+_USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
 
-def _managed(request, field: str) -> Q | None:
-    """Rows whose grid code (``field``) lies where the user manages users; None = all."""
-    paths = scope_paths(request.user, Action.MANAGE_USERS)
-    if paths is None:
-        return None
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= subtree_q(field, path)
-    return q
+
+def _user_fields(user) -> dict:
+    return {name: getattr(user, name) for name in _USER_FIELDS}
+
+
+def _audit_user(action: str, user, **changes) -> None:
+    audit_record(
+        action=action,
+        object_type="auth.user",
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+        **changes,
+    )
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    def save(self, commit: bool = True):
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            _audit_user("password_reset", user, after={"user_id": user.pk, "by": "admin"})
+        return user
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    change_password_form = AuditedPasswordChangeForm
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = None
+            if change:
+                old = User.objects.filter(pk=obj.pk).first()
+                before = _user_fields(old) if old is not None else None
+            super().save_model(request, obj, form, change)
+            after = _user_fields(obj)
+            if before is not None:
+                changed = [k for k in after if before.get(k) != after[k]]
+                if not changed:
+                    return
+                before = {k: before[k] for k in changed}
+                after = {k: after[k] for k in changed}
+            _audit_user("update" if change else "create", obj, before=before, after=after)
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            user = form.instance
+            old_perms = set(user.user_permissions.values_list("codename", flat=True))
+            old_groups = set(user.groups.values_list("name", flat=True))
+            super().save_related(request, form, formsets, change)
+            perms = set(user.user_permissions.values_list("codename", flat=True))
+            groups = set(user.groups.values_list("name", flat=True))
+            if (perms, groups) != (old_perms, old_groups):
+                _audit_user(
+                    "update",
+                    user,
+                    before={"permissions": sorted(old_perms), "groups": sorted(old_groups)},
+                    after={"permissions": sorted(perms), "groups": sorted(groups)},
+                )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            _audit_user("delete", obj, before=_user_fields(obj))
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(AccountState)
+class AccountStateAdmin(admin.ModelAdmin):
+    list_display = ["user", "home_code", "must_change_password"]
+    readonly_fields = ["user", "home_code", "must_change_password"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "node"]
     list_filter = ["role"]
-    raw_id_fields = ["user"]
+    raw_id_fields = ["user", "node"]
     search_fields = ["user__username", "node__code", "node__name"]
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("user", "node")
-        where = _managed(request, "node__code")
-        return qs if where is None else qs.filter(where)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "node":
-            nodes = db_field.remote_field.model.objects.restrict(request.user, Action.MANAGE_USERS)
-            kwargs["queryset"] = nodes.order_by("code")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().get_queryset(request).select_related("user", "node")
 
     def has_change_permission(self, request, obj=None):
         return False  # a role is granted or taken away, not edited: both are audited
 
     def save_model(self, request, obj, form, change):
-        where = _managed(request, "code")
-        node_model = type(obj.node)
-        if where is not None and not node_model.objects.filter(where, pk=obj.node_id).exists():
-            raise PermissionDenied
-        with actor_context(user=request.user, source=Source.WEB):
-            saved = assignment_create(user=obj.user, node=obj.node, role=obj.role)
+        saved = assignment_create(user=obj.user, node=obj.node, role=obj.role, by=request.user)
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        with actor_context(user=request.user, source=Source.WEB):
-            assignment_delete(assignment=obj)
+        assignment_delete(assignment=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -87,9 +156,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="吊销所选令牌")
     def revoke(self, request, queryset):
-        with actor_context(user=request.user, source=Source.WEB):
-            for token in queryset:
-                api_token_revoke(token=token)
+        for token in queryset:
+            api_token_revoke(token=token)
 
 
 @admin.register(SignInFailure)

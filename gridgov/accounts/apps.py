@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +22,7 @@ class AccountsConfig(AppConfig):
         register_user_places(user_places)
         register_users_within(users_within)
         user_logged_in.connect(_signed_in, dispatch_uid="gridgov.accounts.signed_in")
+        user_logged_in.connect(_must_change, dispatch_uid="gridgov.accounts.must_change")
 
 
 def _signed_in(sender, request, user, **kwargs) -> None:
@@ -31,3 +33,16 @@ def _signed_in(sender, request, user, **kwargs) -> None:
     signin_success_record(user=user, ip=client_ip(request))
     if request is not None and hasattr(request, "session"):
         session_stamp(request)
+
+
+def _must_change(sender, request, user, **kwargs) -> None:
+    from .passwords import mark_session
+
+    mark_session(request, user)
+
+
+class GridgovAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the superusers-only site (``accounts.admin_site``)."""
+
+    default = False  # named in INSTALLED_APPS; AccountsConfig stays this module's default
+    default_site = "gridgov.accounts.admin_site.SuperuserAdminSite"

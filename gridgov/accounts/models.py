@@ -108,3 +108,31 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccountState(models.Model):
+    """What gridgov keeps about a user beyond Django's user row (账户状态).
+
+    ``home_code`` places a user who holds no role: the node where they were created, or where
+    their last role was taken away. A manager sees a user only where all the user's places lie
+    (``accounts.authority``), so a user without any role is not everyone's to manage.
+    ``must_change_password`` is set when a manager creates the user or resets the password:
+    pages then lead only to the change-password page, and the API refuses, until it is changed.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="account_state",
+    )
+    home_code = BytewiseCharField(_("所属网格代码"), max_length=18, blank=True, default="")
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+
+    class Meta:
+        verbose_name = _("账户状态")
+        verbose_name_plural = _("账户状态")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.home_code or '-'}"

@@ -81,3 +81,27 @@ ROLE_NOTES: dict[str, str] = {
 
 def role_allows(role: str, action: str) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+# Rank of each role, highest first: a manager grants only roles at or below their own rank at
+# the node (and whose actions their own role holds too), so a town cadre cannot make anyone a
+# county administrator. Gaps leave room for roles a county may add.
+ROLE_RANK: dict[str, int] = {
+    Role.COUNTY_ADMIN: 80,
+    Role.TOWN_CADRE: 70,
+    Role.VILLAGE_CADRE: 60,
+    Role.SUPERVISOR: 50,
+    Role.GROUP_LEADER: 40,
+    Role.GRID_WORKER: 30,
+    Role.LINKED_MEMBER: 20,
+    Role.VIEWER: 10,
+}
+
+
+def grantable_roles(role: str) -> frozenset[str]:
+    """The roles a holder of ``role`` may grant (where it allows managing users): ranked at or
+    below it, with no action it lacks."""
+    if not role_allows(role, Action.MANAGE_USERS):
+        return frozenset()
+    rank, actions = ROLE_RANK[role], ROLE_ACTIONS[role]
+    return frozenset(r for r in Role if ROLE_RANK[r] <= rank and ROLE_ACTIONS[r] <= actions)

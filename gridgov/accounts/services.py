@@ -1,20 +1,34 @@
-"""Changes to users, assignments and tokens."""
+"""Changes to users, assignments and tokens: keyword-only, atomic, audited.
+
+Changes made from a page or the API name the acting user (``by``) and are checked against what
+``by`` may manage (``accounts.authority``); without ``by`` only the server's command line may
+call them (``firstadmin``, ``demo_signins``, ``createsuperuser``-like set-up).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
+from gridgov.core.context import Source, actor_context, current_actor
 from gridgov.core.rules import rule_value
+from gridgov.grid.models import GridNode
 
-from .models import ApiToken, Assignment
+from .authority import manage_nodes, manageable_user, may_grant, user_place
+from .lockstate import account_locked, recent_failures
+from .models import AccountState, ApiToken, Assignment
+from .roles import Role
 from .rules import API_TOKEN_MAX_DAYS
 from .scope import assignments_column, keep_assignments
 
@@ -22,20 +36,90 @@ User = get_user_model()
 _TOKEN_USER_COLUMN = f'"{ApiToken._meta.db_table}"."user_id"'
 
 
-# What a user who manages users and roles may do in Django's admin (/admin/): the admin pages
-# of users, assignments and tokens, with assignments restricted to their subtree (accounts.admin).
-USER_MANAGER_PERMISSIONS = [
-    ("auth", "add_user"),
-    ("auth", "change_user"),
-    ("auth", "view_user"),
-    ("accounts", "add_assignment"),
-    ("accounts", "change_assignment"),
-    ("accounts", "delete_assignment"),
-    ("accounts", "view_assignment"),
-    ("accounts", "add_apitoken"),
-    ("accounts", "change_apitoken"),
-    ("accounts", "view_apitoken"),
-]
+# Sources from which a change may be made without a named acting user: the server's own command
+# line and start-up (``firstadmin``, ``demo_signins``, tests' set-up). A page or an API call
+# always names who acts (``by``), so a view that forgot would be refused, not trusted.
+_SERVER_SOURCES = frozenset({Source.CLI, Source.SYSTEM})
+
+
+def _authority(by: Any | None) -> None:
+    """Refuse a change without an acting user unless it comes from the server itself."""
+    if by is None:
+        actor = current_actor()
+        if actor.user is not None or actor.source not in _SERVER_SOURCES:
+            raise PermissionDenied(_("须指明操作人"))
+    elif not (by.is_authenticated and by.is_active):
+        raise PermissionDenied(_("操作人已停用"))
+
+
+@contextlib.contextmanager
+def _acting(by: Any | None) -> Iterator[None]:
+    """Audit as ``by`` (the acting user named by the caller), keeping the request's source and
+    id; unchanged when the context already names them."""
+    actor = current_actor()
+    if by is None or getattr(actor.user, "pk", None) == by.pk:
+        yield
+        return
+    with actor_context(user=by, source=actor.source, request_id=actor.request_id, ip=actor.ip):
+        yield
+
+
+def _managed(by: Any | None, user: Any) -> Any:
+    """``user`` if ``by`` may manage them, re-read inside the transaction and locked; else
+    ``DoesNotExist`` (the caller answers 404). Nobody manages themselves this way."""
+    if by is None or by.is_superuser:  # the server, or /admin/'s superuser: anyone
+        return User.objects.select_for_update().get(pk=user.pk)
+    if by.pk == user.pk:
+        raise ValidationError(_("不能在这里管理自己的账号（修改自己的密码请用“修改密码”）"))
+    target = manageable_user(by, user.pk)
+    return User.objects.select_for_update().get(pk=target.pk)
+
+
+def _check_grant(by: Any, node: Any, role: str) -> None:
+    """A node outside where ``by`` may grant is as if absent; a role above theirs is refused."""
+    if not manage_nodes(by).filter(pk=node.pk).exists():
+        raise GridNode.DoesNotExist
+    if not may_grant(by, node.code, role):
+        raise ValidationError(
+            {"role": _("您不能在此网格授予这个角色：只能授予不高于您本人在此的角色")}
+        )
+
+
+def _user_ref(user: Any) -> dict[str, Any]:
+    return {"user_id": user.pk, "username": user.get_username()}
+
+
+def _audit_user(action: str, user: Any, after: dict[str, Any]) -> None:
+    audit_record(
+        action=action,
+        object_type="auth.user",
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+        grid_path=user_place(user),
+        after=after,
+    )
+
+
+def temporary_password() -> str:
+    """A password for a new or reset account, shown once to the manager; the user must change
+    it at the next sign-in. No look-alike characters (it is read out or copied by hand)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _i in range(4)) for _j in range(4))
+
+
+def _check_username(username: str) -> str:
+    username = (username or "").strip()
+    if User.objects.filter(username__iexact=username).exists():
+        # The same words whoever holds the name, and wherever: no hint that an account exists
+        # outside the manager's scope (the county administrator can see every account).
+        raise ValidationError(
+            {"username": _("此账号名不能在这里使用，请换一个；如确需使用，请联系县级管理员")}
+        )
+    return username
+
+
+def _must_change(user: Any, value: bool) -> None:
+    AccountState.objects.update_or_create(user=user, defaults={"must_change_password": value})
 
 
 @transaction.atomic
@@ -44,33 +128,123 @@ def user_create(
     username: str,
     password: str,
     full_name: str = "",
+    by: Any | None = None,
+    node: Any | None = None,
+    role: str | None = None,
     is_superuser: bool = False,
-    manages_users: bool = False,
 ) -> Any:
-    """A user; ``manages_users`` lets them into the admin pages of users and roles."""
-    user = User(username=username, first_name=full_name, is_staff=is_superuser or manages_users)
-    user.is_superuser = is_superuser
-    user.set_password(password)
-    user.full_clean(exclude=["password"])
-    password_validation.validate_password(password, user)
-    user.save()
-    if manages_users:
-        from django.contrib.auth.models import Permission
-
-        for app_label, codename in USER_MANAGER_PERMISSIONS:
-            user.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    """A user. With ``by`` (a manager, from a page or the API): placed at ``node`` with their
+    first ``role``, both where ``by`` may grant them, never superuser or staff, and the password
+    must be changed at the first sign-in. Without ``by`` (the server's command line only):
+    ``is_superuser`` makes a superuser, who alone enters /admin/."""
+    _authority(by)
+    if by is not None:
+        if is_superuser:
+            raise PermissionDenied(_("超级管理员只能在服务器上用命令创建"))
+        if node is None or role is None:
+            raise ValidationError({"node": _("请选择网格和角色")})
+        if role not in Role.values:
+            raise ValidationError({"role": _("没有这个角色")})
+        _check_grant(by, node, role)
+    username = _check_username(username)
+    with _acting(by):
+        user = User(username=username, first_name=full_name, is_staff=is_superuser, is_active=True)
+        user.is_superuser = is_superuser
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        password_validation.validate_password(password, user)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same name, created a moment ago by someone else
+            _check_username(username)
+            raise
+        if by is not None or node is not None:
+            AccountState.objects.create(
+                user=user,
+                home_code=node.code if node is not None else "",
+                must_change_password=by is not None,
             )
-    audit_record(
-        action="create",
-        instance=user,
-        after={"username": username, "full_name": full_name, "is_superuser": is_superuser},
-    )
+        _audit_user(
+            "create",
+            user,
+            {
+                **_user_ref(user),
+                "full_name": full_name,
+                "is_superuser": is_superuser,
+                "node": node.code if node is not None else "",
+                "must_change_password": by is not None,
+            },
+        )
+        if node is not None and role is not None:
+            _assignment_add(user=user, node=node, role=role)
     return user
 
 
 @transaction.atomic
-def assignment_create(*, user: Any, node: Any, role: str) -> Assignment:
+def user_deactivate(*, by: Any | None, user: Any) -> Any:
+    """Stop the user at once: sign-ins, open sessions and API tokens all refuse an inactive
+    user (Django's backend on every request, ``api_token_authenticate`` on every call)."""
+    _authority(by)
+    user = _managed(by, user)
+    if user.is_active:
+        with _acting(by):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            _audit_user("deactivate", user, _user_ref(user))
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, by: Any | None, user: Any) -> Any:
+    _authority(by)
+    user = _managed(by, user)
+    if not user.is_active:
+        with _acting(by):
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            _audit_user("reactivate", user, _user_ref(user))
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, by: Any | None, user: Any) -> str:
+    """Give the user a temporary password (returned once, never stored or logged) that must be
+    changed at the next sign-in. Their open sessions end (Django ties a session to the password
+    hash); their API tokens are refused until the password is changed."""
+    _authority(by)
+    user = _managed(by, user)
+    password = temporary_password()
+    with _acting(by):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        _must_change(user, True)
+        _audit_user("password_reset", user, {**_user_ref(user), "must_change_password": True})
+    return password
+
+
+@transaction.atomic
+def user_password_change(*, user: Any, old_password: str, new_password: str) -> Any:
+    """The user's own change of password (the acting user is the user)."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
+    if not user.check_password(old_password or ""):
+        raise ValidationError({"old_password": _("原密码不正确")})
+    if new_password == old_password:
+        raise ValidationError({"new_password": _("新密码不能与原密码相同")})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from None
+    with _acting(user):
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _must_change(user, False)
+        _audit_user("password_change", user, _user_ref(user))
+    return user
+
+
+def _assignment_add(*, user: Any, node: Any, role: str) -> Assignment:
     assignment, created = Assignment.objects.get_or_create(
         user=user, node=node, role=role, defaults={"node_code": node.code}
     )
@@ -79,24 +253,47 @@ def assignment_create(*, user: Any, node: Any, role: str) -> Assignment:
             action="create",
             instance=assignment,
             grid_path=node.code,
-            after={"user": user.username, "node": node.code, "role": role},
+            after={**_user_ref(user), "node": node.code, "role": role},
         )
     return assignment
 
 
 @transaction.atomic
-def assignment_delete(*, assignment: Assignment) -> None:
-    audit_record(
-        action="delete",
-        instance=assignment,
-        grid_path=assignment.node.code,
-        before={
-            "user": assignment.user.username,
-            "node": assignment.node.code,
-            "role": assignment.role,
-        },
-    )
-    assignment.delete()
+def assignment_create(*, user: Any, node: Any, role: str, by: Any | None = None) -> Assignment:
+    """Grant ``role`` at ``node`` (任职). With ``by``: only to a user ``by`` manages, only where
+    ``by`` may grant that role (inside their subtree, at or below their own role)."""
+    _authority(by)
+    if role not in Role.values:
+        raise ValidationError({"role": _("没有这个角色")})
+    if by is not None:
+        user = _managed(by, user)
+        _check_grant(by, node, role)
+    with _acting(by):
+        return _assignment_add(user=user, node=node, role=role)
+
+
+@transaction.atomic
+def assignment_delete(*, assignment: Assignment, by: Any | None = None) -> None:
+    """Take a role away. With ``by``: only from a user ``by`` manages. A user left without any
+    role keeps the node of this one as their home, so they stay where they were managed."""
+    _authority(by)
+    if by is not None:
+        _managed(by, assignment.user)
+    with _acting(by):
+        audit_record(
+            action="delete",
+            instance=assignment,
+            grid_path=assignment.node_code,
+            before={
+                **_user_ref(assignment.user),
+                "node": assignment.node_code,
+                "role": assignment.role,
+            },
+        )
+        user, code = assignment.user, assignment.node_code
+        assignment.delete()
+        if not Assignment.objects.filter(user=user).exists():
+            AccountState.objects.update_or_create(user=user, defaults={"home_code": code})
 
 
 @transaction.atomic
@@ -129,16 +326,29 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 def api_token_authenticate(raw: str) -> Any | None:
     """The token's user, with their assignments read in the same statement (every API request
-    asks for them next, to decide what the user may see and do)."""
+    asks for them next, to decide what the user may see and do).
+
+    None for an unknown, expired or revoked token, and for a token of a deactivated or locked
+    account. The user carries ``must_change_password`` (read in the same statement): the API
+    refuses such a user until the password is changed."""
     token = (
         ApiToken.objects.select_related("user")
-        .annotate(joined_assignments=assignments_column(_TOKEN_USER_COLUMN))
+        .annotate(
+            joined_assignments=assignments_column(_TOKEN_USER_COLUMN),
+            must_change=Exists(
+                AccountState.objects.filter(user=OuterRef("user_id"), must_change_password=True)
+            ),
+            failed_lately=recent_failures("user__username"),
+        )
         .filter(digest=ApiToken.digest_of(raw.strip()))
         .first()
     )
     if token is None or not token.is_active or not token.user.is_active:
         return None
+    if token.failed_lately and account_locked(token.user):
+        return None
     keep_assignments(token.user, token.joined_assignments)
+    token.user.must_change_password = token.must_change
     now = timezone.now()
     # Touch at most once a minute: an UPDATE on every API call would cost a write per request.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):

@@ -6,6 +6,10 @@ Tokens are issued by ``gridgov.accounts.services.api_token_create`` and checked 
 cookie. The session is accepted with Django's CSRF check on unsafe methods, as for the web UI;
 an anonymous request gets 401 whatever its method (the CSRF check only guards a signed-in session).
 
+A user whose password was set by a manager (new account, reset) must change it on the web
+first: until then every call answers 403 with a message saying so (``accounts.passwords``). A
+deactivated or locked-out account's tokens are refused at once (401), like revoked ones.
+
 ``acting_user`` puts the authenticated user into the actor context for the audit log: the web
 middleware marks /api/ requests with source "api" but only knows session users.
 """
@@ -23,6 +27,7 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from gridgov.accounts.passwords import session_must_change
 from gridgov.accounts.services import api_token_authenticate
 from gridgov.core.clientip import client_address
 from gridgov.core.context import Source, actor_context
@@ -36,7 +41,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any | None:
         if not token:
             return None
-        return api_token_authenticate(token)
+        user = api_token_authenticate(token)
+        if user is not None and user.must_change_password:
+            raise HttpError(403, must_change_message())
+        return user
 
 
 class SessionCsrfAuth(APIKeyCookie):
@@ -55,10 +63,16 @@ class SessionCsrfAuth(APIKeyCookie):
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
             raise HttpError(403, _("CSRF校验失败：请在 X-CSRFToken 请求头中提交 csrftoken"))
+        if session_must_change(request):
+            raise HttpError(403, must_change_message())
         return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
         return None  # pragma: no cover  (``__call__`` decides)
+
+
+def must_change_message() -> str:
+    return _("须先修改密码：密码由管理员设置或重置，请在网页上登录并修改密码后再使用接口")
 
 
 def auth_user(request: HttpRequest) -> Any:

@@ -7,6 +7,8 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 
 from ninja import NinjaAPI
 
+from gridgov.accounts import api as accounts_api
+
 from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .common import RENDERER
@@ -35,6 +37,7 @@ api.add_router("/party-members", members.router)
 api.add_router("/bodies", bodies.router)
 api.add_router("/grid-posts", posts.router)
 api.add_router("/audit-entries", audit.router)
+api.add_router("/users", accounts_api.router)
 api.add_router("/matters", cases.matters)
 api.add_router("/matter-categories", cases.categories)
 api.add_router("/notifications", cases.notifications)

@@ -34,7 +34,10 @@ def test_first_admin_creates_the_county_and_the_role(monkeypatch):
     assert node.name == "南海区" and node.level == "county"
     assignment = Assignment.objects.get(user__username="zhang")
     assert (assignment.node, assignment.role) == (node, Role.COUNTY_ADMIN)
-    assert assignment.user.is_staff and not assignment.user.is_superuser
+    # Not staff, no Django permission: the admin is for superusers only.
+    user = assignment.user
+    assert not user.is_staff and not user.is_superuser
+    assert not user.user_permissions.exists() and not user.get_all_permissions()
     client = Client()
     response = client.post("/login/", {"username": "zhang", "password": "Gridgov-首次-2026"})
     assert response.status_code == 302
@@ -73,35 +76,13 @@ def test_tokens_are_shown_once_expire_and_revoke(make_user):
     assert "已吊销" in listing.getvalue()
 
 
-def test_admins_grant_roles_only_inside_their_subtree(tree, make_user):
-    from gridgov.accounts.services import USER_MANAGER_PERMISSIONS  # noqa: F401
-
-    town_admin = make_user(Role.TOWN_CADRE, tree.town)
-    town_admin.is_staff = True
-    town_admin.save()
-    from django.contrib.auth.models import Permission
-
-    for codename in ("add_assignment", "view_assignment", "delete_assignment"):
-        town_admin.user_permissions.add(Permission.objects.get(codename=codename))
-    worker = make_user()
+def test_first_admin_superuser_only_when_asked(monkeypatch):
+    out = first_admin(
+        monkeypatch, "--county", "440605", "--username", "root", "--superuser", "--force"
+    )
+    assert "超级管理员" in out
+    user = Assignment.objects.get(user__username="root").user
+    assert user.is_superuser and user.is_staff
     client = Client()
-    client.force_login(town_admin)
-    page = client.get("/admin/accounts/assignment/add/")
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert tree.village.code in html and "440605</option>" not in html  # not the county
-    response = client.post(
-        "/admin/accounts/assignment/add/",
-        {"user": worker.pk, "node": tree.village.pk, "role": Role.GRID_WORKER},
-    )
-    assert response.status_code == 302
-    assert Assignment.objects.filter(user=worker, node=tree.village).exists()
-    entry = AuditEntry.objects.filter(object_type="accounts.assignment").latest("id")
-    assert entry.actor_id == town_admin.pk and entry.after["role"] == Role.GRID_WORKER
-    # The county is outside the town's subtree: not offered, and refused if posted.
-    response = client.post(
-        "/admin/accounts/assignment/add/",
-        {"user": worker.pk, "node": tree.county.pk, "role": Role.VIEWER},
-    )
-    assert response.status_code == 200  # the form says the choice is not valid
-    assert not Assignment.objects.filter(user=worker, node=tree.county).exists()
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 200

@@ -5,7 +5,9 @@ line (no one can sign in yet to create them in the browser).
 
 The county's grid node is created when missing (name from GB/T 2260 unless ``--county-name``).
 The password is asked twice, or read from standard input with ``--password-stdin``. The user
-holds the 县级管理员 role at the county and may manage users and roles in /admin/.
+holds the 县级管理员 role at the county and manages users and roles on gridgov's own pages
+(/users/) and API, inside the county. They are not staff and hold no Django permission: only a
+superuser enters /admin/, and ``--superuser`` (run on the server) makes one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.db import transaction
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Role
-from gridgov.accounts.services import assignment_create, user_create
+from gridgov.accounts.services import user_create
 from gridgov.core.context import Source, actor_context
 from gridgov.core.identity import IdentifierError, county_name, validate_county_code
 from gridgov.grid.models import GridNode
@@ -40,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="已有县级管理员时仍然创建（另一个县）"
         )
+        parser.add_argument(
+            "--superuser",
+            action="store_true",
+            help="同时设为超级管理员（可进入 /admin/ 系统后台，可见全部数据；慎用）",
+        )
 
     def handle(self, *args, county, username, full_name, node_name, **options):
         try:
@@ -48,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if Assignment.objects.filter(role=Role.COUNTY_ADMIN).exists() and not options["force"]:
             raise CommandError(
-                "已有县级管理员：请用其账号登录后在 /admin/ 添加用户；确为另一个县时加 --force"
+                "已有县级管理员：请用其账号登录后在“用户”页面（/users/）添加用户；确为另一个县时加 --force"
             )
         password = _password(options["password_stdin"])
         try:
@@ -56,14 +63,21 @@ class Command(BaseCommand):
                 node = GridNode.objects.filter(code=code).first()
                 if node is None:
                     node = grid_node_create(code=code, name=node_name or county_name(code) or code)
-                user = user_create(
-                    username=username, password=password, full_name=full_name, manages_users=True
+                user_create(
+                    username=username,
+                    password=password,
+                    full_name=full_name,
+                    node=node,
+                    role=Role.COUNTY_ADMIN,
+                    is_superuser=options["superuser"],
                 )
-                assignment_create(user=user, node=node, role=Role.COUNTY_ADMIN)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         self.stdout.write(
-            self.style.SUCCESS(f"已创建县级管理员 {username}：{node.name}（{node.code}）")
+            self.style.SUCCESS(
+                f"已创建县级管理员 {username}：{node.name}（{node.code}）"
+                + ("；并为超级管理员（可进入 /admin/）" if options["superuser"] else "")
+            )
         )
 
 

@@ -1,0 +1,85 @@
+"""Forms of the user and role pages (用户与角色) and of one's own password."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+_CODE = {"inputmode": "numeric", "autocomplete": "off", "placeholder": _("网格代码")}
+
+
+def node_code_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=_("网格代码"),
+        max_length=18,
+        min_length=6,
+        widget=forms.TextInput(attrs=_CODE),
+        help_text=_("县6位、镇9位、村12位、组15位、微网格18位"),
+        **kwargs,
+    )
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("查找"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("账号或姓名")}),
+    )
+    role = forms.ChoiceField(
+        label=_("角色"), required=False, choices=[("", _("角色：全部")), *Role.choices]
+    )
+    node = forms.CharField(
+        label=_("网格"),
+        required=False,
+        max_length=18,
+        widget=forms.TextInput(attrs={**_CODE, "placeholder": _("网格代码：全部")}),
+    )
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("状态：全部")), ("active", _("在用")), ("inactive", _("已停用"))],
+    )
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(
+        label=_("账号"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+        help_text=_("字母、数字和 @/./+/-/_，登录时使用"),
+    )
+    full_name = forms.CharField(label=_("姓名"), max_length=150)
+    node = node_code_field()
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+
+
+class AssignmentForm(forms.Form):
+    node = node_code_field()
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+
+
+class OwnPasswordForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("原密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("再输入一次新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("两次输入的新密码不一致"))
+        return data
