@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
 from gridgov.core.context import Source, actor_context, current_actor
+from gridgov.core.oracle import refuse_taken
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridNode
 
-from .authority import manage_nodes, manageable_user, may_grant, user_place
+from .authority import manage_nodes, manageable_user, may_grant, may_manage, user_place
 from .lockstate import account_locked, recent_failures
 from .models import AccountState, ApiToken, Assignment
 from .roles import Role
@@ -107,13 +108,16 @@ def temporary_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _i in range(4)) for _j in range(4))
 
 
-def _check_username(username: str) -> str:
+def _check_username(username: str, by: Any | None = None) -> str:
     username = (username or "").strip()
-    if User.objects.filter(username__iexact=username).exists():
-        # The same words whoever holds the name, and wherever: no hint that an account exists
-        # outside the manager's scope (the county administrator can see every account).
-        raise ValidationError(
-            {"username": _("此账号名不能在这里使用，请换一个；如确需使用，请联系县级管理员")}
+    holder = User.objects.filter(username__iexact=username).first()
+    if holder is not None:
+        # The neutral words every channel uses (core.oracle) unless the manager can see the
+        # account anyway: no hint that an account exists outside their scope.
+        refuse_taken(
+            field="username",
+            visible=by is None or may_manage(by, holder),
+            seen=_("账号名%(u)s已被使用，请换一个") % {"u": holder.get_username()},
         )
     return username
 
@@ -146,7 +150,7 @@ def user_create(
         if role not in Role.values:
             raise ValidationError({"role": _("没有这个角色")})
         _check_grant(by, node, role)
-    username = _check_username(username)
+    username = _check_username(username, by)
     with _acting(by):
         user = User(username=username, first_name=full_name, is_staff=is_superuser, is_active=True)
         user.is_superuser = is_superuser
@@ -157,7 +161,7 @@ def user_create(
             with transaction.atomic():
                 user.save()
         except IntegrityError:  # the same name, created a moment ago by someone else
-            _check_username(username)
+            _check_username(username, by)
             raise
         if by is not None or node is not None:
             AccountState.objects.create(

@@ -28,6 +28,11 @@ ACTION_LABELS = {
     "signin_locked": _("登录锁定"),
     "revoke": _("吊销"),
     "rekey": _("数据密钥轮换"),
+    "deactivate": _("停用账号"),
+    "reactivate": _("恢复账号"),
+    "password_reset": _("重置密码"),
+    "password_change": _("修改密码"),
+    "demo_load": _("载入演示数据"),
 }
 
 
