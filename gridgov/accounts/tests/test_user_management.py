@@ -16,6 +16,7 @@ from gridgov.accounts.models import AccountState, Assignment
 from gridgov.accounts.roles import ROLE_ACTIONS, ROLE_RANK, Role, grantable_roles
 from gridgov.accounts.services import api_token_create, user_password_reset
 from gridgov.core.audit import audit_verify
+from gridgov.core.oracle import NOT_HERE
 from gridgov.core.models import AuditEntry
 from gridgov.grid.services import grid_node_create
 
@@ -522,9 +523,18 @@ def test_bad_input_is_named_and_never_a_server_error(places, make_user):
     absent = api(client, "post", "/users/", token, {**good, "node": "440605009999"})
     assert absent.status_code == 404
     assert not User.objects.filter(username="zhao6").exists()
-    # The same name in any letter case is refused with the same words, wherever it is.
+    # The same name in any letter case is refused: named to a manager who can see its holder,
+    # in the neutral words of every channel (core.oracle) to one who cannot.
     taken = api(client, "post", "/users/", token, {**good, "username": worker.username.upper()})
-    assert taken.status_code == 422 and "不能在这里使用" in taken.json()["errors"]["username"][0]
+    assert taken.status_code == 422 and "已被使用" in taken.json()["errors"]["username"][0]
+    elsewhere = make_user(Role.VIEWER, places.village2)
+    cadre_token = token_of(make_user(Role.TOWN_CADRE, places.town))
+    hidden = api(client, "post", "/users/", cadre_token, {**good, "username": elsewhere.username})
+    unknown_node = api(client, "post", "/users/", cadre_token, {**good, "username": "zhao7"})
+    assert unknown_node.status_code == 201
+    assert hidden.status_code == 422
+    assert hidden.json()["errors"]["username"] == [str(NOT_HERE)]
+    assert elsewhere.username not in hidden.content.decode()
     page = signed_in(admin)
     response = page.post("/users/new/", {**good, "node": "999999"})
     assert response.status_code == 200 and "不在您可管理的范围内" in response.content.decode()
