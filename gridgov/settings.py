@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.middleware.SecurityHeadersMiddleware",
+    # Before anything that reads the body: every error under /open311/ is an Open311 document.
+    "gridgov.open311.errors.Open311ErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",

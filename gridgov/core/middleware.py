@@ -96,7 +96,7 @@ def _origin(url: str) -> str:
 
 
 class NulRefusedMiddleware:
-    """Refuse a NUL character in the query string or a form field with a 400 that says so.
+    """Refuse a NUL character in the path, the query string or a form field with a 400.
 
     No text of ours may hold one, PostgreSQL text cannot store it (it would be a 500 deep in a
     query), and SQLite would keep it silently. JSON bodies are checked by their schemas.
@@ -106,7 +106,11 @@ class NulRefusedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
+        if (
+            "\x00" in request.path
+            or "\x00" in request.META.get("QUERY_STRING", "")
+            or _has_nul(request.GET)
+        ):
             return _nul_refused()
         content_type = request.META.get("CONTENT_TYPE", "")
         form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from gridgov.core.choices import choice_label
+
+from .json_types import strict_json_value
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -72,6 +74,17 @@ class UnderQuery(PageQuery):
 
 
 class WriteSchema(Schema):
-    """Request bodies: unknown fields are refused rather than silently dropped."""
+    """Request bodies: unknown fields are refused rather than silently dropped, and every value
+    must be of its field's JSON type (``json_types.strict_json_value``): ``false`` is not a
+    number, ``"12"`` is not an integer, ``null`` only where the field is declared nullable (an
+    update's ``X | None`` documented "null 清除"; an omitted field is simply left as it is)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None:
+            return value
+        return strict_json_value(field.annotation, value)
