@@ -46,8 +46,10 @@ class NotFound(Http404):
 
 
 # Common error responses, documented on every operation.
-ERRORS_READ: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-ERRORS_WRITE: dict[int, Any] = {**ERRORS_READ, 403: ErrorOut}
+# 400: a request that cannot be read (a NUL anywhere, core.middleware.NulRefusedMiddleware;
+# a broken body); 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+ERRORS_READ: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS_WRITE: dict[int, Any] = {**ERRORS_READ, 403: ErrorOut, 413: ErrorOut}
 
 
 def not_found_message(what: str = "") -> str:

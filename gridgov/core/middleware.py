@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -111,11 +111,11 @@ class NulRefusedMiddleware:
             or "\x00" in request.META.get("QUERY_STRING", "")
             or _has_nul(request.GET)
         ):
-            return _nul_refused()
+            return _nul_refused(request)
         content_type = request.META.get("CONTENT_TYPE", "")
         form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
         if request.method == "POST" and form and _has_nul(request.POST):
-            return _nul_refused()
+            return _nul_refused(request)
         return self.get_response(request)
 
 
@@ -125,9 +125,10 @@ def _has_nul(data) -> bool:
     )
 
 
-def _nul_refused() -> HttpResponse:
-    return HttpResponse(
-        translation.gettext("请求中含有空字符（NUL），无法处理"),
-        status=400,
-        content_type="text/plain; charset=utf-8",
-    )
+def _nul_refused(request: HttpRequest) -> HttpResponse:
+    message = translation.gettext("请求中含有空字符（NUL），无法处理")
+    if request.path.startswith("/api/"):  # the API's error body (api.errors.ErrorOut)
+        return JsonResponse(
+            {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

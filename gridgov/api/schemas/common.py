@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from gridgov.core.choices import choice_label
 
-from .json_types import strict_json_value
+from .json_types import iso_date_text, strict_json_value
+
+# A date in a query string: ISO text only (``?since=0`` is not 1970-01-01).
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date_text)]
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50

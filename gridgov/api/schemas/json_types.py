@@ -10,8 +10,9 @@ type its annotation stands for, and refused with pydantic's own error types (whi
 
 - ``bool`` takes only ``true``/``false``; ``int`` only integers (not ``true``, not ``1.0``,
   not text), within 64 bits; ``float`` integers or finite decimals, never ``true``/``false``;
-- ``str``, enums, dates and datetimes take text only, without NUL or unpaired surrogates
-  (neither can be stored in PostgreSQL text nor encoded as UTF-8);
+- ``str`` and enums take text only, dates ISO text only (``2026-03-01``; pydantic would read
+  ``0`` or ``"0"`` as Unix time), never with NUL or unpaired surrogates (neither can be stored
+  in PostgreSQL text nor encoded as UTF-8);
 - ``null`` only where the annotation allows ``None``; an object or list where one is declared.
 """
 
@@ -29,6 +30,9 @@ from pydantic import BaseModel
 from pydantic_core import PydanticCustomError
 
 INT64_MAX = 2**63 - 1
+# Dates as ISO text only: pydantic would also read a number (or a numeric string) as Unix time.
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}|$)")
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -62,9 +66,11 @@ def _kinds(annotation: Any) -> tuple[set[str], bool]:
         return {"number"}, False
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return {"object"}, False
-    if isinstance(annotation, type) and issubclass(
-        annotation, str | enum.Enum | dt.date | dt.time | dt.timedelta
-    ):
+    if isinstance(annotation, type) and issubclass(annotation, dt.datetime):
+        return {"datetime"}, False
+    if isinstance(annotation, type) and issubclass(annotation, dt.date):
+        return {"date"}, False
+    if isinstance(annotation, type) and issubclass(annotation, str | enum.Enum | dt.time):
         return {"str"}, False
     return {"any"}, True
 
@@ -75,6 +81,8 @@ _WRONG_TYPE = {
     "int": "int_type",
     "number": "float_type",
     "str": "string_type",
+    "date": "date_parsing",
+    "datetime": "datetime_parsing",
     "object": "dict_type",
     "array": "list_type",
 }
@@ -83,6 +91,8 @@ _MESSAGES = {
     "int_type": "Input should be a valid integer",
     "float_type": "Input should be a valid number",
     "string_type": "Input should be a valid string",
+    "date_parsing": "Input should be a date as YYYY-MM-DD",
+    "datetime_parsing": "Input should be a datetime as YYYY-MM-DDTHH:MM:SS",
     "dict_type": "Input should be a valid dictionary",
     "list_type": "Input should be a valid list",
 }
@@ -99,6 +109,10 @@ def _fits(kind: str, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "str":
         return isinstance(value, str)
+    if kind == "date":
+        return isinstance(value, str) and ISO_DATE.match(value) is not None
+    if kind == "datetime":
+        return isinstance(value, str) and ISO_DATETIME.match(value) is not None
     if kind == "object":
         return isinstance(value, dict)
     return isinstance(value, list)
@@ -144,3 +158,10 @@ def _storable(value: Any, depth: int = 0) -> None:
     elif isinstance(value, list):
         for item in value:
             _storable(item, depth + 1)
+
+
+def iso_date_text(value: Any) -> Any:
+    """Before-validator of a date given as text (a query parameter): ISO ``YYYY-MM-DD`` only."""
+    if isinstance(value, str) and ISO_DATE.match(value) is None:
+        raise PydanticCustomError("date_parsing", _MESSAGES["date_parsing"])
+    return value
