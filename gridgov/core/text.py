@@ -2,7 +2,7 @@
 
 Decision (docs/security.md, "Text and markup"): markup is **stored inert**, not refused. Text is
 kept exactly as typed (``a < b``, ``<3``, ``x<y>z`` and ``<script>`` alike) and is escaped
-wherever it is shown: Django templates autoescape (no ``|safe`` or ``mark_safe`` on user text),
+wherever it is shown: Django templates autoescape (no safe filter, no ``mark_safe`` on user text),
 the API answers JSON, Open311 escapes XML and writes ``<`` as ``\\u003c`` in JSON, the map draws
 names as text nodes. A refusal could only guess what is markup: "a<b and c>d" looks like a tag,
 and every guess refuses some resident's honest sentence.
