@@ -56,8 +56,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.middleware.SecurityHeadersMiddleware",
-    # Before anything that reads the body: every error under /open311/ is an Open311 document.
+    # Before anything that reads the body: every error under /open311/ is an Open311 document,
+    # every error under /api/ the API's JSON body.
     "gridgov.open311.errors.Open311ErrorsMiddleware",
+    "gridgov.api.middleware.ApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.core.middleware.ChineseFirstLocaleMiddleware",

@@ -181,3 +181,26 @@ def test_a_fault_is_a_500_in_json_not_a_page(admin, monkeypatch):
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
     assert "simulated" not in json.dumps(response.json())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "raw"),
+    [
+        ("POST", "/grid-nodes/", "multipart/form-data", b"--x"),
+        ("POST", "/grid-nodes/", "multipart/form-data; boundary=", b"--\r\n"),
+        ("POST", "/grid-nodes/", "application/x-www-form-urlencoded; charset=latin-1", b"a=b"),
+        ("PATCH", "/grid-nodes/440605", "multipart/form-data", b"--x"),
+        ("GET", "/no-such-resource", "application/json", b""),
+        ("GET", "/grid-nodes/440605/nothing/here", "application/json", b""),
+    ],
+)
+def test_errors_before_any_operation_are_json(admin, method, path, content_type, raw):
+    """Django's own answers under /api/ (an unparsable form body, an unknown path) are the
+    API's JSON error body, not HTML pages (api/middleware.py)."""
+    headers = {"Authorization": f"Bearer {admin.token}"}
+    response = admin.client.generic(
+        method, BASE + path, raw, content_type=content_type, headers=headers
+    )
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("application/json"), response.content[:200]
+    assert response.json()["detail"]
