@@ -156,13 +156,22 @@ def _coverage_cases(schema, operation, known: dict[str, list], cap: int | None):
         cases.sort(key=lambda case: case.meta.generation.mode != GenerationMode.NEGATIVE)
         _COVERAGE[operation.label] = cases
     cases = _COVERAGE[operation.label]
-    for index, case in enumerate(_spread(cases, cap)):
+    # Every case about the body as a whole (wrong content type, no body, a body that is not an
+    # object: few, and each reaches a different layer), and a spread of the others.
+    whole_body = [case for case in cases if _about_whole_body(case)]
+    others = [case for case in cases if not _about_whole_body(case)]
+    for index, case in enumerate(whole_body + _spread(others, cap)):
         about_path = case.meta.phase.data.parameter_location == ParameterLocation.PATH
         for name in list(case.path_parameters or {}):
             if known.get(name) and not about_path:
                 values = known[name]
                 case.path_parameters[name] = values[index % len(values)]
         yield case
+
+
+def _about_whole_body(case) -> bool:
+    data = case.meta.phase.data
+    return data.parameter_location == ParameterLocation.BODY and ":" not in data.description
 
 
 def _call(case, headers) -> str | None:
