@@ -77,6 +77,8 @@ MAX_SPAN = dt.timedelta(days=90)
 PAGE_SIZE = 1000  # default and maximum: the spec's "first 1000 requests"
 # The last page that may be asked for: the database's OFFSET stays far inside 64 bits.
 MAX_PAGE = 1_000_000
+# Items of a comma list: each is a bound parameter, and PostgreSQL takes at most 65535.
+MAX_LIST_ITEMS = 1000
 
 View = Callable[..., HttpResponse]
 
@@ -253,7 +255,11 @@ def _with_notes(request: HttpRequest) -> bool:
 
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     numbers = parse_comma_list(param(request, "service_request_id"))
-    errors: list[str] = []
+    errors: list[str] = [
+        _("%(n)s: 最多%(m)s项") % {"n": name, "m": MAX_LIST_ITEMS}
+        for name in ("service_request_id", "service_code")
+        if len(parse_comma_list(param(request, name))) > MAX_LIST_ITEMS
+    ]
     filters: dict[str, Any] = {}
     page, size = 1, PAGE_SIZE
     try:

@@ -60,6 +60,16 @@ def test_out_of_range_parameters_are_400_naming_the_parameter(client, fmt, query
     assert any(e["description"].startswith(f"{name}:") for e in errors), errors
 
 
+@pytest.mark.parametrize("name", ["service_request_id", "service_code"])
+def test_comma_lists_are_bounded(client, name):
+    """Each item is a bound parameter of the query; PostgreSQL takes at most 65535."""
+    items = ",".join(str(i) for i in range(70000))
+    errors = error_document(client.get(f"{BASE}requests.json", {name: items}), "json", 400)
+    assert errors[0]["description"].startswith(f"{name}:")
+    ok = ",".join(str(i) for i in range(1000))
+    assert client.get(f"{BASE}requests.json", {name: ok}).status_code == 200
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_page_size_beyond_64_bits_is_capped_not_an_error(client, fmt):
     response = client.get(f"{BASE}requests.{fmt}?page_size={'9' * 40}")
