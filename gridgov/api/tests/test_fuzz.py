@@ -117,6 +117,8 @@ def _with_real_keys(strategy, known: dict[str, list]):
     @st.composite
     def cases(draw):
         case = draw(strategy)
+        if case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH):
+            return case  # the path is what this case breaks: keep it broken
         for name in list(case.path_parameters or {}):
             values = known.get(name)
             if values and draw(st.booleans()):
@@ -161,7 +163,9 @@ def _coverage_cases(schema, operation, known: dict[str, list], cap: int | None):
     whole_body = [case for case in cases if _about_whole_body(case)]
     others = [case for case in cases if not _about_whole_body(case)]
     for index, case in enumerate(whole_body + _spread(others, cap)):
-        about_path = case.meta.phase.data.parameter_location == ParameterLocation.PATH
+        about_path = case.meta.phase.data.parameter_location == ParameterLocation.PATH or (
+            case.meta.is_negative_at(ParameterLocation.PATH)
+        )
         for name in list(case.path_parameters or {}):
             if known.get(name) and not about_path:
                 values = known[name]
@@ -217,6 +221,8 @@ def _with_real_keys(strategy, known: dict[str, list]):
     @st.composite
     def cases(draw):
         case = draw(strategy)
+        if case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH):
+            return case  # the path is what this case breaks: keep it broken
         for name in list(case.path_parameters or {}):
             values = known.get(name)
             if values and draw(st.booleans()):
