@@ -61,7 +61,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.middleware.SecurityHeadersMiddleware",
+    # Outermost: every answer under /api/, errors included, is no-store.
     "gridgov.core.urlguard.ApiNoStoreMiddleware",
+    # Before anything that reads the body: every error under /open311/ is an Open311 document,
+    # every error under /api/ the API's JSON body.
+    "gridgov.open311.errors.Open311ErrorsMiddleware",
+    "gridgov.api.middleware.ApiErrorsMiddleware",
     "gridgov.core.urlguard.PersonalNumberInUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -21,7 +21,8 @@ from gridgov.core.selectors import audit_list
 from .auth import auth_user
 from .common import paginate
 from .errors import ERRORS_READ, NotFound
-from .schemas.common import PageQuery
+from .schemas.common import IsoDate, PageQuery
+from .schemas.json_types import INT64_MAX
 
 router = Router(tags=["审计"])
 
@@ -31,12 +32,12 @@ class AuditQuery(PageQuery):
         "", max_length=64, pattern=r"^[a-z_.]*$", description="对象类型，如 people.person"
     )
     object_id: str = Field("", max_length=64, pattern=r"^[\w.@+-]*$", description="对象编号")
-    actor: int | None = Field(None, ge=1, description="操作人的用户编号")
+    actor: int | None = Field(None, ge=1, le=INT64_MAX, description="操作人的用户编号")
     action: str = Field(
         "", max_length=64, pattern=r"^[a-z_]*$", description="动作，如 update、reveal、export"
     )
-    since: dt.date | None = Field(None, description="从这一天起（含）")
-    until: dt.date | None = Field(None, description="到这一天止（含）")
+    since: IsoDate | None = Field(None, description="从这一天起（含）")
+    until: IsoDate | None = Field(None, description="到这一天止（含）")
 
 
 class AuditEntryOut(Schema):

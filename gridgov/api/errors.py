@@ -7,15 +7,25 @@ Out of scope and absent objects share one 404 body, so a 404 never tells that a 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+logger = logging.getLogger("gridgov.api")
 
 
 class ErrorOut(Schema):
@@ -36,8 +46,10 @@ class NotFound(Http404):
 
 
 # Common error responses, documented on every operation.
-ERRORS_READ: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-ERRORS_WRITE: dict[int, Any] = {**ERRORS_READ, 403: ErrorOut}
+# 400: a request that cannot be read (a NUL anywhere, core.middleware.NulRefusedMiddleware;
+# a broken body); 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+ERRORS_READ: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS_WRITE: dict[int, Any] = {**ERRORS_READ, 403: ErrorOut, 413: ErrorOut}
 
 
 def not_found_message(what: str = "") -> str:
@@ -78,6 +90,18 @@ def _pydantic_reason(error: dict[str, Any]) -> str:
         "dict_type": _("应为JSON对象"),
         "model_attributes_type": _("应为JSON对象"),
         "list_type": _("应为列表"),
+        "null_forbidden": _("不能为 null；不修改就不要提交此字段"),
+        "int_overflow": _("数值超出范围"),
+        "finite_number": _("应为有限的数字"),
+        "bad_text": _("含有空字符（NUL）或无效的 Unicode 字符"),
+        "too_deep": _("嵌套层数过多"),
+        "int_parsing_size": _("数值超出范围"),
+        "datetime_parsing": _("应为日期时间，格式 YYYY-MM-DDTHH:MM:SS"),
+        "datetime_type": _("应为日期时间，格式 YYYY-MM-DDTHH:MM:SS"),
+        "datetime_from_date_parsing": _("应为日期时间，格式 YYYY-MM-DDTHH:MM:SS"),
+        "string_unicode": _("应为文本"),
+        "is_instance_of": _("类型不对"),
+        "value_error": _("值不对（%(msg)s）") % {"msg": error.get("msg", "")},
     }
     return reasons.get(kind) or _("格式不对（%(msg)s）") % {"msg": error.get("msg", kind)}
 
@@ -130,6 +154,37 @@ def install(api: NinjaAPI) -> None:
         response = api.create_response(request, body, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="gridgov"'
         return response
+
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        """A number or date beyond what the database or Python holds (SQLite's 64-bit
+        integers, a date shifted past year 9999): the input's fault, never a 500."""
+        return _validation_response(api, request, {NON_FIELD_ERRORS: [_("数值或日期超出范围")]})
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        """PostgreSQL's refusal of a value (integer out of range, text too long): the schemas
+        bound what they can; this answers what slips past them, as a 422, not a 500."""
+        logger.warning("API input refused by the database: %s", exc)
+        return _validation_response(
+            api, request, {NON_FIELD_ERRORS: [_("数值超出范围或格式不对，数据库无法保存")]}
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        detail = _("请求体过大：不能超过%(n)s字节") % {"n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        return api.create_response(request, {"detail": detail}, status=413)
+
+    @api.exception_handler(SuspiciousOperation)
+    def bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        return api.create_response(request, {"detail": _("请求无法解析")}, status=400)
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        """The last resort: logged with its traceback, answered as JSON like every error."""
+        logger.error("API server error: %s %s", request.method, request.path, exc_info=exc)
+        body = {"detail": _("服务器内部错误，已记录，请稍后重试")}
+        return api.create_response(request, body, status=500)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -3,40 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
-
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
 from gridgov.core.rules import rule_value
 from gridgov.core.sqlwrites import WriteBatch, insert_row
+from gridgov.core.text import plain_text
 from gridgov.grid.models import GridNode
 
 from .deadlines import deadline_at
 from .models import Matter, MatterEvent
 from .rules import DESCRIPTION_MAX_CHARS
 
-_HTML = re.compile(r"<\s*[a-zA-Z!/?]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def clean_text(value: str, *, field: str, required: bool = True, max_chars: int = 0) -> str:
-    """Plain text only: no HTML (the spec forbids it in descriptions), no control characters."""
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: _("不能为空")})
-    if _HTML.search(value):
-        raise ValidationError({field: _("不能包含HTML标记或脚本（如“<script>”）")})
-    if _CONTROL.search(value):
-        raise ValidationError({field: _("含有不可见的控制字符")})
+    """Free text of a matter: the rule of every channel (``core.text.plain_text``): markup is
+    kept inert, escaped where shown; control characters and over-long text are refused."""
     limit = max_chars or rule_value(DESCRIPTION_MAX_CHARS)
-    if len(value) > limit:
-        raise ValidationError(
-            {field: _("最长%(max)s字，现有%(n)s字") % {"max": limit, "n": len(value)}}
-        )
-    return value
+    return plain_text(value, field=field, required=required, max_chars=limit)
 
 
 def actor_label(matter: Matter) -> str:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -97,7 +97,7 @@ def _origin(url: str) -> str:
 
 
 class NulRefusedMiddleware:
-    """Refuse a NUL character in the query string or a form field with a 400 that says so.
+    """Refuse a NUL character in the path, the query string or a form field with a 400.
 
     No text of ours may hold one, PostgreSQL text cannot store it (it would be a 500 deep in a
     query), and SQLite would keep it silently. JSON bodies are checked by their schemas.
@@ -107,12 +107,16 @@ class NulRefusedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
-            return _nul_refused()
+        if (
+            "\x00" in request.path
+            or "\x00" in request.META.get("QUERY_STRING", "")
+            or _has_nul(request.GET)
+        ):
+            return _nul_refused(request)
         content_type = request.META.get("CONTENT_TYPE", "")
         form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
         if request.method == "POST" and form and _has_nul(request.POST):
-            return _nul_refused()
+            return _nul_refused(request)
         return self.get_response(request)
 
 
@@ -122,9 +126,10 @@ def _has_nul(data) -> bool:
     )
 
 
-def _nul_refused() -> HttpResponse:
-    return HttpResponse(
-        translation.gettext("请求中含有空字符（NUL），无法处理"),
-        status=400,
-        content_type="text/plain; charset=utf-8",
-    )
+def _nul_refused(request: HttpRequest) -> HttpResponse:
+    message = translation.gettext("请求中含有空字符（NUL），无法处理")
+    if request.path.startswith("/api/"):  # the API's error body (api.errors.ErrorOut)
+        return JsonResponse(
+            {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,6 +30,8 @@ def validate_boundary(boundary: dict[str, Any] | None) -> dict[str, Any] | None:
 
     if not isinstance(boundary, dict) or boundary.get("type") not in BOUNDARY_TYPES:
         raise ValidationError({"boundary": _("边界须为GeoJSON的Polygon或MultiPolygon几何")})
+    if not _coordinates_are_numbers(boundary.get("coordinates")):
+        raise ValidationError({"boundary": _("边界的坐标须为数字（经度、纬度）")})
     try:
         geometry = shape(boundary)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
@@ -44,9 +48,26 @@ def validate_boundary(boundary: dict[str, Any] | None) -> dict[str, Any] | None:
     return boundary
 
 
+def _is_number(value: Any) -> bool:
+    """A finite int, float or Decimal; ``True``/``False`` are not numbers (they once stored
+    ``"lng": false`` as 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return False
+    return math.isfinite(value)
+
+
+def _coordinates_are_numbers(coordinates: Any, depth: int = 0) -> bool:
+    if isinstance(coordinates, list | tuple) and coordinates and depth < 6:
+        return all(_coordinates_are_numbers(c, depth + 1) for c in coordinates)
+    return _is_number(coordinates)
+
+
 def validate_point(lat: float | None, lng: float | None) -> None:
     if (lat is None) != (lng is None):
         raise ValidationError({"lat": _("纬度和经度须同时填写")})
+    for name, value in (("lat", lat), ("lng", lng)):
+        if value is not None and not _is_number(value):
+            raise ValidationError({name: _("应为数字")})
     if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ValidationError({"lat": _("经纬度超出范围")})
 

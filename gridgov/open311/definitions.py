@@ -173,7 +173,8 @@ def attribute_values(
 
     Raises ValidationError with one entry per offending parameter (``attribute[CODE]``):
     a required attribute missing, a value not among a list's keys, several values for a
-    single-valued attribute, a number or datetime that does not parse, HTML in a text.
+    single-valued attribute, a number or datetime that does not parse, a control character in
+    a text (markup is kept as typed and escaped on output: core.text).
     """
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}

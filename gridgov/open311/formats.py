@@ -310,6 +310,11 @@ def parse_attributes(querydict: Any) -> dict[str, str | list[str]]:
     return result
 
 
+# Datetimes a client may send: matters are from this era; the years beyond could not be
+# shifted by a time zone or a 90-day window without leaving Python's datetime range.
+DATETIME_MIN_YEAR = 1900
+DATETIME_MAX_YEAR = 2999
+
 _W3C_DATETIME = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[Tt ](?P<time>\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)"
@@ -356,6 +361,13 @@ def parse_datetime_param(value: str, *, name: str = "") -> dt.datetime:
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
+    if not DATETIME_MIN_YEAR <= parsed.year <= DATETIME_MAX_YEAR:
+        # Also keeps window arithmetic (±90 days) and the shift to UTC inside Python's range.
+        raise ValueError(
+            (f"{name}: " if name else "")
+            + _("日期时间“%(value)s”超出范围：年份应在%(lo)s至%(hi)s之间")
+            % {"value": text[:40], "lo": DATETIME_MIN_YEAR, "hi": DATETIME_MAX_YEAR}
+        )
     return parsed
 
 

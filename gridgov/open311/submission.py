@@ -23,7 +23,7 @@ What is read, from the form body first and then the query string (clients differ
   fields of any other name (FixMyStreet's ``upload_files``) become the matter's photos; the
   intake checks their type (by content) and size.
 
-The checks that belong to every channel (HTML in text, coordinates outside China, photo types
+The checks that belong to every channel (text: core.text, coordinates outside China, photo types
 and sizes, phone numbers) are the intake's (``cases.intake.matter_create``); its errors are
 renamed here to the Open311 parameter they concern.
 """

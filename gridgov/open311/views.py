@@ -37,15 +37,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from .definitions import definition_document, service_document
+from .errors import BODY_ERRORS, body_error_response
 from .formats import (
     FORMATS,
     JSON,
@@ -75,6 +75,10 @@ from .submission import create_request, open311_errors
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = dt.timedelta(days=90)
 PAGE_SIZE = 1000  # default and maximum: the spec's "first 1000 requests"
+# The last page that may be asked for: the database's OFFSET stays far inside 64 bits.
+MAX_PAGE = 1_000_000
+# Items of a comma list: each is a bound parameter, and PostgreSQL takes at most 65535.
+MAX_LIST_ITEMS = 1000
 
 View = Callable[..., HttpResponse]
 
@@ -127,8 +131,8 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                         % {"j": param(request, "jurisdiction_id")[:60], "o": jurisdiction(request)},
                     )
                 return view(request, fmt, **kwargs)
-            except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError) as exc:
-                return _errors(fmt, 400, _("无法读取请求内容：%(e)s") % {"e": exc})
+            except BODY_ERRORS as exc:
+                return body_error_response(fmt, exc)
 
         return csrf_exempt(wrapper) if "POST" in methods else wrapper
 
@@ -206,13 +210,23 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     return service_requests_response(fmt, [answer])
 
 
-def _positive(request: HttpRequest, name: str, default: int) -> int:
+def _positive(
+    request: HttpRequest, name: str, default: int, *, maximum: int, cap: bool = False
+) -> int:
+    """A whole number from 1 to ``maximum`` (ASCII digits only; with ``cap`` a larger one is
+    ``maximum``); ValueError naming the parameter else."""
     raw = param(request, name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:
         raise ValueError(_("%(n)s: 应为正整数，收到“%(v)s”") % {"n": name, "v": raw[:20]})
-    return int(raw)
+    # Length first: int() of thousands of digits is slow, and refused past 4300.
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
+        if cap:
+            return maximum
+        raise ValueError(_("%(n)s: 不能大于%(m)s") % {"n": name, "m": maximum})
+    return int(digits)
 
 
 def _window(request: HttpRequest) -> tuple[dt.datetime, dt.datetime]:
@@ -241,12 +255,17 @@ def _with_notes(request: HttpRequest) -> bool:
 
 def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     numbers = parse_comma_list(param(request, "service_request_id"))
-    errors: list[str] = []
+    errors: list[str] = [
+        _("%(n)s: 最多%(m)s项") % {"n": name, "m": MAX_LIST_ITEMS}
+        for name in ("service_request_id", "service_code")
+        if len(parse_comma_list(param(request, name))) > MAX_LIST_ITEMS
+    ]
     filters: dict[str, Any] = {}
     page, size = 1, PAGE_SIZE
     try:
-        page = _positive(request, "page", 1)
-        size = min(_positive(request, "page_size", PAGE_SIZE), PAGE_SIZE)
+        page = _positive(request, "page", 1, maximum=MAX_PAGE)
+        # A larger size is capped, not refused (the spec's "first 1000").
+        size = _positive(request, "page_size", PAGE_SIZE, maximum=PAGE_SIZE, cap=True)
     except ValueError as exc:
         errors.append(str(exc))
     if numbers:

@@ -13,7 +13,7 @@ from gridgov.cases.models import OPEN_STATUSES
 from gridgov.cases.transitions import action_label
 from gridgov.core.crypto import mask_name, mask_phone
 
-from .common import Choice, NodeRef, UnderQuery, WriteSchema, choice
+from .common import Choice, IsoDate, NodeRef, UnderQuery, WriteSchema, choice
 
 
 class CategoryOut(Schema):
@@ -261,8 +261,8 @@ class MeasuresQuery(Schema):
     node: str = Field(
         "", max_length=18, pattern=r"^\d*$", description="网格代码（默认：本人最上层）"
     )
-    start: dt.date | None = Field(None, description="起始日期（含），默认本月1日")
-    end: dt.date | None = Field(None, description="截止日期（含），默认今天")
+    start: IsoDate | None = Field(None, description="起始日期（含），默认本月1日")
+    end: IsoDate | None = Field(None, description="截止日期（含），默认今天")
 
 
 class MeasuresOut(Schema):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from gridgov.core.choices import choice_label
+
+from .json_types import iso_date_text, strict_json_value
+
+# A date in a query string: ISO text only (``?since=0`` is not 1970-01-01).
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date_text)]
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -72,6 +78,17 @@ class UnderQuery(PageQuery):
 
 
 class WriteSchema(Schema):
-    """Request bodies: unknown fields are refused rather than silently dropped."""
+    """Request bodies: unknown fields are refused rather than silently dropped, and every value
+    must be of its field's JSON type (``json_types.strict_json_value``): ``false`` is not a
+    number, ``"12"`` is not an integer, ``null`` only where the field is declared nullable (an
+    update's ``X | None`` documented "null 清除"; an omitted field is simply left as it is)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None:
+            return value
+        return strict_json_value(field.annotation, value)

@@ -76,7 +76,7 @@ class GridNodeCreate(WriteSchema):
 
 
 class GridNodeUpdate(WriteSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str = Field(None, min_length=1, max_length=100)
     boundary: dict[str, Any] | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)

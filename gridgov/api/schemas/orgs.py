@@ -60,8 +60,8 @@ class PartyOrgCreate(WriteSchema):
 
 
 class PartyOrgUpdate(WriteSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    kind: OrgKind | None = None
+    name: str = Field(None, min_length=1, max_length=100)
+    kind: OrgKind = None
     parent: str | None = Field(None, max_length=32, description="上级组织代码；null 清除")
 
 
@@ -122,11 +122,11 @@ class PartyMemberCreate(WriteSchema):
 
 
 class PartyMemberUpdate(WriteSchema):
-    status: MemberStatus | None = None
-    full_member_on: dt.date | None = None
-    is_center_household: bool | None = None
-    is_mobile: bool | None = None
-    lost_contact: bool | None = None
+    status: MemberStatus = None
+    full_member_on: dt.date | None = Field(None, description="转正日期；null 清除")
+    is_center_household: bool = None
+    is_mobile: bool = None
+    lost_contact: bool = None
 
 
 class PartyMemberTransfer(WriteSchema):
@@ -167,7 +167,7 @@ class BodyCreate(WriteSchema):
 
 
 class BodyUpdate(WriteSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str = Field(None, min_length=1, max_length=100)
 
 
 class MembershipOut(Schema):
@@ -205,7 +205,7 @@ class MembershipCreate(WriteSchema):
 
 
 class MembershipUpdate(WriteSchema):
-    role: BodyRole | None = None
+    role: BodyRole = None
     term_end: dt.date | None = Field(None, description="任期结束（卸任）；null 清除")
 
 
@@ -245,5 +245,5 @@ class GridPostCreate(WriteSchema):
 
 
 class GridPostUpdate(WriteSchema):
-    start_on: dt.date | None = None
+    start_on: dt.date = None
     end_on: dt.date | None = Field(None, description="结束（离岗）；null 清除")

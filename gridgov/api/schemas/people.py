@@ -203,14 +203,14 @@ class HouseholdCreate(WriteSchema):
 
 
 class HouseholdUpdate(WriteSchema):
-    address: str | None = Field(None, max_length=200)
+    address: str = Field(None, max_length=200)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
-    is_dibao: bool | None = None
-    is_tekun: bool | None = None
-    is_tuopin: bool | None = None
-    monitoring_type: MonitoringType | None = None
-    is_military_family: bool | None = None
+    is_dibao: bool = None
+    is_tekun: bool = None
+    is_tuopin: bool = None
+    monitoring_type: MonitoringType = None
+    is_military_family: bool = None
     head: int | None = Field(None, description="户主（本户成员的人员编号）；null 清除")
 
 
@@ -233,13 +233,13 @@ class PersonCreate(WriteSchema):
 
 
 class PersonUpdate(WriteSchema):
-    name: str | None = Field(None, min_length=1, max_length=50)
-    relation: Relation | None = None
-    residence_type: ResidenceType | None = None
-    left_behind: LeftBehind | None = None
-    lives_alone: bool | None = None
-    citizen_id: str | None = Field(None, max_length=30, description="更正身份证号")
-    phone: str | None = Field(None, max_length=30, description="新电话；空串清除")
+    name: str = Field(None, min_length=1, max_length=50)
+    relation: Relation = None
+    residence_type: ResidenceType = None
+    left_behind: LeftBehind = None
+    lives_alone: bool = None
+    citizen_id: str = Field(None, max_length=30, description="更正身份证号")
+    phone: str = Field(None, max_length=30, description="新电话；空串清除")
 
 
 class PersonMoveIn(WriteSchema):
@@ -248,11 +248,11 @@ class PersonMoveIn(WriteSchema):
 
 
 class SensitiveUpdate(WriteSchema):
-    special_group: SpecialGroup | None = None
-    disability_category: DisabilityCategory | None = None
-    disability_grade: int | None = Field(None, ge=1, le=4)
-    serious_illness: bool | None = None
-    health_note: str | None = Field(None, max_length=200)
+    special_group: SpecialGroup = None
+    disability_category: DisabilityCategory = None
+    disability_grade: int | None = Field(None, ge=1, le=4, description="残疾等级；null 清除")
+    serious_illness: bool = None
+    health_note: str = Field(None, max_length=200)
 
 
 class RevealField(enum.StrEnum):

@@ -42,7 +42,7 @@ def test_reporting_outside_ones_grid_is_404_and_stores_nothing(api_as, staff):
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"description": "<script>alert(1)</script>"}, "description"),
+        ({"description": "响铃\x07字符"}, "description"),
         ({"lat": 48.85, "lng": 2.35}, "lng"),
         ({"lat": -33.9, "lng": 151.2}, "lat"),
         ({"lat": None, "lng": None}, "location"),

@@ -151,8 +151,6 @@ def test_reporter_is_encrypted_and_anonymous_keeps_nothing(new_matter):
 
 
 BAD = [
-    ({"description": "<script>alert('x')</script>"}, "description", "HTML"),
-    ({"description": "正常<img src=x onerror=alert(1)>"}, "description", "HTML"),
     ({"description": "   "}, "description", "不能为空"),
     ({"description": "字" * 4001}, "description", "最长4000"),
     ({"description": "控制\x07字符"}, "description", "控制字符"),

@@ -306,7 +306,7 @@ BAD_POSTS = {
     "no key": (403, "api_key", lambda p: _without(p, "api_key")),
     "no location": (400, "lat/long", lambda p: _without(p, "lat", "long")),
     "outside China": (400, "lat", lambda p: [*_without(p, "lat", "long"), ("lat", "-33.87"), ("long", "151.21")]),
-    "script": (400, "description", lambda p: [*_without(p, "description"), ("description", "<script>alert(1)</script>")]),
+    "control character": (400, "description", lambda p: [*_without(p, "description"), ("description", "响铃\x07字符")]),
     "long only": (400, "lat", lambda p: _without(p, "lat")),
     "lat not a number": (400, "lat", lambda p: [*_without(p, "lat"), ("lat", "north")]),
     "unknown address_id": (400, "address_id", lambda p: [*_without(p, "lat", "long"), ("address_id", "999")]),

@@ -15,7 +15,10 @@
       },
       onEachFeature: function (f, l) {
         if (f.properties.role === "child") {
-          l.bindTooltip(f.properties.name, { sticky: true });
+          // A text node: Leaflet would read a string as HTML, and names are typed by people.
+          var label = document.createElement("span");
+          label.textContent = f.properties.name;
+          l.bindTooltip(label, { sticky: true });
           if (f.properties.url) l.on("click", function () { window.location = f.properties.url; });
         }
       }
