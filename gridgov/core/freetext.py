@@ -5,12 +5,13 @@ description, address, answer or notes ("我的卡号6222 0212 3456 7890 123，�
 The stored text keeps them for staff who may see it; ``mask_free_text`` is what every public
 output (Open311, the residents' pages under /p/, messages sent out through a gateway) shows:
 
-- citizen IDs: 18 characters that pass GB 11643's check character, birth date and region
-  (python-stdnum ``cn.ric``), and the old 15-digit IDs (region, a 19YYMMDD birth date) →
+- citizen IDs: 18 characters with GB 11643's check character and a real birth date (python-stdnum
+  ``cn.ric``) after a province code, and the old 15-digit IDs (province, a 19YYMMDD birth
+  date) →
   ``440605********1234``, as ``core.crypto.mask_citizen_id``;
 - mainland mobile numbers, ``1[3-9]`` and 9 digits, also written ``138 1234 5678``,
-  ``138-1234-5678``, ``+86 138…``, ``(+86)138…``, ``0086…`` → ``138****5678``, as
-  ``core.crypto.mask_phone``;
+  ``138-1234-5678``, ``1381234 5678``, ``+86 138…``, ``0086…`` → ``138****5678``, as
+  ``core.crypto.mask_phone`` (``(+86)138…`` keeps its ``(+86)``);
 - bank card numbers: 13 to 19 digits that pass the Luhn check, and 16 to 19 digits beginning
   with UnionPay's 62 (some domestic cards carry no Luhn digit), written whole or in groups of
   four (``6222 0212 3456 7890 123``) → ``6222***********0123`` (first and last four).
@@ -18,12 +19,17 @@ output (Open311, the residents' pages under /p/, messages sent out through a gat
 Full-width digits (``１３８…``) and every other Unicode decimal digit count as digits, and the
 full-width plus, minus, brackets and the ideographic space as their ASCII forms.
 
+A mobile number or an 18-character ID typed straight after other digits (``电话013812345678``)
+is found inside the longer run too; so a long reference number (a household number, a grid
+code) that happens to hold eleven digits shaped like a mobile number is masked there: we
+would rather hide part of a code than publish a phone.
+
 What is left alone, on purpose: dates (``2024年3月5日``, ``2024-03-05``), amounts, house and
 room numbers, matter numbers (a date and a serial: ``20261204000123``, never a card, since no
-card number begins with 20), grid codes, and landlines (``0757-8888 1234``): the numbers an
-answer gives to call are the office's, published on purpose, and a landline names a place, not
-a person. A number split by other characters than spaces, dashes and dots (``138，1234，5678``)
-or written in Chinese numerals is not recognised.
+card number begins with 20), and landlines (``0757-8888 1234``): the numbers an answer gives to
+call are the office's, published on purpose, and a landline names a place, not a person. A
+number split by other characters than spaces, dashes and dots (``138，1234，5678``), written in
+Chinese numerals, or a card number glued to other digits, is not recognised.
 """
 
 from __future__ import annotations
@@ -39,8 +45,8 @@ from stdnum.luhn import is_valid as luhn_valid
 from .crypto import mask_citizen_id, mask_phone
 from .identity import PROVINCE_CODES
 
-# Between two groups of digits of one number: up to two of space, dash, dot, bracket.
-_GROUPS = re.compile(r"\d+(?:[ \t\-.()]{1,2}\d+)*[Xx]?")
+# Between two groups of digits of one number: up to two of space, dash, dot.
+_GROUPS = re.compile(r"\d+(?:[ \t\-.]{1,2}\d+)*[Xx]?")
 _GROUP = re.compile(r"\d+[Xx]?")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _COUNTRY = ("0086", "86")
@@ -100,7 +106,18 @@ def _valid_date(year: int, month: int, day: int) -> bool:
 
 def _is_citizen_id(number: str) -> bool:
     if len(number) == 18:
-        return ric.is_valid(number)
+        # GB 11643's check character and birth date (python-stdnum), and a province code. Not
+        # stdnum's full ``is_valid``: it also wants the county to have existed in the year of
+        # birth, and an ID issued later under a newer code is still someone's ID.
+        if not number[:17].isdigit() or number[:2] not in PROVINCE_CODES:
+            return False
+        try:
+            return (
+                ric.calc_check_digit(number) == number[17]
+                and ric.get_birth_date(number).year >= 1890
+            )
+        except ValueError:  # stdnum's InvalidComponent: no such date
+            return False
     if len(number) == 15 and number.isdigit():
         # The first-generation ID: region, YYMMDD of a 19xx birth, a 3-digit serial; no check.
         return number[:2] in PROVINCE_CODES and _valid_date(
@@ -109,18 +126,37 @@ def _is_citizen_id(number: str) -> bool:
     return False
 
 
-def _mobile(number: str) -> str | None:
-    """The 11-digit mobile number ``number`` is, with or without the country code."""
+# How a mobile number is written in groups: whole, 3-4-4, 3-8, 7-4, 4-3-4. Any other split
+# (a date and a number after it: "1999-01-01 999") is not one.
+MOBILE_GROUPINGS = ([11], [3, 4, 4], [3, 8], [7, 4], [4, 3, 4])
+
+
+def _mobile(groups: list[str]) -> str | None:
+    """The 11-digit mobile number ``groups`` are, with or without the country code (its own
+    group, or written before the first group with no space)."""
+    first, rest = groups[0], groups[1:]
     for prefix in ("", *_COUNTRY):
-        if number.startswith(prefix) and _MOBILE.fullmatch(number[len(prefix) :]):
-            return number[len(prefix) :]
+        if first == prefix and rest:
+            candidate = rest
+        elif prefix and first.startswith(prefix):
+            candidate = [first[len(prefix) :], *rest]
+        elif not prefix:
+            candidate = groups
+        else:
+            continue
+        number = "".join(candidate)
+        if _MOBILE.fullmatch(number) and [len(g) for g in candidate] in MOBILE_GROUPINGS:
+            return number
     return None
 
 
 def _is_matter_number(number: str) -> bool:
-    """A date (20YYMMDD) and a serial: gridgov's matter numbers, not a card."""
-    return number.startswith("20") and _valid_date(
-        int(number[:4]), int(number[4:6]), int(number[6:8])
+    """A date (20YYMMDD) and a serial of 6 to 8 digits: gridgov's matter numbers, not a card
+    (no card number begins with 20), nor a date with a phone typed after it (19 digits)."""
+    return (
+        14 <= len(number) <= 16
+        and number.startswith("20")
+        and _valid_date(int(number[:4]), int(number[4:6]), int(number[6:8]))
     )
 
 
@@ -147,7 +183,7 @@ def _classify(groups: list[str]) -> tuple[str, str] | None:
         return ("citizen_id", mask_citizen_id(digits)) if _is_citizen_id(digits) else None
     if _is_citizen_id(digits):
         return "citizen_id", mask_citizen_id(digits)
-    mobile = _mobile(digits)
+    mobile = _mobile(groups)
     if mobile is not None:
         return "mobile", mask_phone(mobile)
     if (
@@ -158,6 +194,28 @@ def _classify(groups: list[str]) -> tuple[str, str] | None:
     ):
         return "bank_card", mask_bank_card(digits)
     return None
+
+
+def _glued(digits: str, offset: int) -> list[Found]:
+    """Citizen IDs and mobile numbers inside a longer run of digits with no separator (a number
+    typed straight after another: "电话：013812345678"), left to right. Not cards (one window in
+    ten of any long number passes Luhn) nor old 15-digit IDs (one in twenty-five would pass)."""
+    found: list[Found] = []
+    at = 0
+    while at + 11 <= len(digits):
+        window = digits[at : at + 18]
+        if len(window) == 18 and _is_citizen_id(window):
+            found.append(
+                Found("citizen_id", offset + at, offset + at + 18, mask_citizen_id(window))
+            )
+            at += 18
+        elif _MOBILE.fullmatch(digits[at : at + 11]):
+            mobile = digits[at : at + 11]
+            found.append(Found("mobile", offset + at, offset + at + 11, mask_phone(mobile)))
+            at += 11
+        else:
+            at += 1
+    return found
 
 
 def find_personal_numbers(text: str) -> list[Found]:
@@ -182,12 +240,15 @@ def find_personal_numbers(text: str) -> list[Found]:
                     continue
                 start = window[0][0]
                 end = window[-1][0] + len(window[-1][1])
-                while start > 0 and normalized[start - 1] in "+(":  # "+86", "(+86)"
+                while start > 0 and normalized[start - 1] == "+":  # "+86"
                     start -= 1
                 found.append(Found(kind[0], start, end, kind[1]))
                 i = j
                 break
             else:
+                offset, group = groups[i]
+                if len(group) > 11 and not _is_matter_number(group):
+                    found.extend(_glued(group.upper(), offset))
                 i += 1
     return found
 
