@@ -126,9 +126,9 @@ def _is_citizen_id(number: str) -> bool:
     return False
 
 
-# How a mobile number is written in groups: whole, 3-4-4, 3-8, 7-4, 4-3-4. Any other split
-# (a date and a number after it: "1999-01-01 999") is not one.
-MOBILE_GROUPINGS = ([11], [3, 4, 4], [3, 8], [7, 4], [4, 3, 4])
+# How a mobile number is written in groups: whole, 3-4-4, 3-8, 7-4, 4-3-4, digit by digit. Any
+# other split (a date and a number after it: "1999-01-01 999") is not one.
+MOBILE_GROUPINGS = ([11], [3, 4, 4], [3, 8], [7, 4], [4, 3, 4], [1] * 11)
 
 
 def _mobile(groups: list[str]) -> str | None:
@@ -232,9 +232,7 @@ def find_personal_numbers(text: str) -> list[Found]:
         i = 0
         while i < len(groups):
             for j in range(min(len(groups), i + MAX_GROUPS), i, -1):
-                window = groups[i:j]
-                if any(g.upper().endswith("X") for _, g in window[:-1]):
-                    continue  # an X ends an ID: it cannot sit inside a number
+                window = groups[i:j]  # only the run's last group may end with an X
                 kind = _classify([g for _, g in window])
                 if kind is None:
                     continue
