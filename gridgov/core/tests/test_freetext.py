@@ -167,7 +167,10 @@ chinese_text = ordinary_text
 
 
 def digits_of(text: str) -> str:
-    return re.sub(r"[^0-9X]", "", normalize_digits(text).upper())
+    """The text without the signs a number may be written with (spaces, dashes, dots, plus,
+    brackets): a number left whole, however written, is a substring of it. Stars and other
+    characters stay, so a masked number and the digits after it do not join."""
+    return re.sub(r"[\s\-.+()]", "", normalize_digits(text).upper())
 
 
 # ----------------------------------------------------------------------------------------------
