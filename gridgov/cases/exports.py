@@ -3,7 +3,8 @@
 One row per matter, with what a town or village keeps in its ledger: where, what, who holds it,
 the deadline, when and how it was settled and answered. The reporter's name and phone are
 masked: a ledger travels by e-mail and chat groups, and the people who raised a matter are not
-its business.
+its business. For the same reason the citizen IDs, mobile and bank card numbers written into a
+matter's content or answer are masked (``core.freetext``); the matter's page keeps them.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.core.choices import choice_label
 from gridgov.core.crypto import mask_name, mask_phone
+from gridgov.core.freetext import mask_free_text
 
 from .models import OPEN_STATUSES, Matter
 
-MASKED_NOTE = gettext_lazy("注：反映人姓名和电话已脱敏。")
+MASKED_NOTE = gettext_lazy(
+    "注：反映人姓名和电话，以及内容和答复中的身份证号、手机号、银行卡号已脱敏。"
+)
 CHUNK = 2000
 
 
@@ -45,7 +49,7 @@ def _columns() -> list[tuple[str, Callable[[Matter], Any]]]:
     return [
         (_("编号"), lambda m: m.number),
         (_("类别"), lambda m: m.category.name),
-        (_("内容"), lambda m: m.description),
+        (_("内容"), lambda m: mask_free_text(m.description)),
         (_("来源渠道"), lambda m: choice_label(m, "channel")),
         (_("状态"), lambda m: choice_label(m, "status")),
         (_("所在网格"), lambda m: m.grid_node.name),
@@ -59,7 +63,7 @@ def _columns() -> list[tuple[str, Callable[[Matter], Any]]]:
         (_("上报次数"), lambda m: m.escalation_count),
         (_("办结时间"), lambda m: _when(m.settled_at)),
         (_("按期办结"), lambda m: _yes_no(m.settled_on_time)),
-        (_("答复"), lambda m: m.answer),
+        (_("答复"), lambda m: mask_free_text(m.answer)),
         (_("满意度"), lambda m: choice_label(m, "satisfaction") if m.satisfaction else ""),
         (_("反映人"), _reporter),
         (_("联系电话"), lambda m: mask_phone(m.reporter_phone) if m.reporter_phone_cipher else ""),

@@ -29,6 +29,7 @@ from gridgov.grid.models import GridNode
 
 from .models import Category, Matter, MatterPhoto, NotificationKind, source_fingerprint
 from .notify import handlers_of, notify
+from .numbering import matter_serial
 from .routing import Route, route_matter
 from .rules import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
 from .steps import add_event, clean_text, set_level
@@ -184,8 +185,9 @@ def matter_create(
 
 
 def _numbered(matter: Matter) -> None:
-    """The number carries the day and the row id: unique without a counter table to lock."""
-    matter.number = f"{timezone.localtime(matter.received_at):%Y%m%d}{matter.pk:06d}"
+    """The number carries the day and the row id, scrambled (``numbering``): unique without a
+    counter table to lock, and no count of other matters in it."""
+    matter.number = f"{timezone.localtime(matter.received_at):%Y%m%d}{matter_serial(matter.pk)}"
 
 
 def _announce(

@@ -4,6 +4,11 @@ A notification is written in the transaction of the change that causes it, so no
 sent for a change that rolled back; ``gridgov tick`` delivers pending ones through the channel
 named by ``GRIDGOV_NOTIFY_CHANNEL`` (a dotted path; the webhook when ``GRIDGOV_NOTIFY_WEBHOOK``
 is set; none otherwise). Tests install a fake channel the same way.
+
+A message quotes free text (a new matter's description, a reason): the inbox shows it whole to
+its user, who may see the matter; what leaves the platform through the channel (an SMS
+gateway, another system) has citizen IDs, mobile and bank card numbers masked
+(``core.freetext``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from django.utils.module_loading import import_string
 
 from gridgov.accounts.models import Assignment
 from gridgov.accounts.roles import Action, role_allows
+from gridgov.core.freetext import mask_free_text
 from gridgov.core.sqlwrites import WriteBatch, insert_row
 from gridgov.grid.models import GridNode
 
@@ -150,7 +156,7 @@ def notifications_deliver(*, limit: int = 200) -> tuple[int, int]:
             "id": note.pk,
             "user": note.user.username,
             "kind": note.kind,
-            "text": note.text,
+            "text": mask_free_text(note.text),
             "matter": note.matter.number if note.matter else None,
         }
         try:

@@ -8,6 +8,14 @@ Reporter names and phones, the tracking token, assignees and staff notes are nev
 (``only``). The description of an anonymous matter is still shown: anonymity hides who, not
 what.
 
+- Only matters of categories whose content is public (``Category.is_public``) exist here. A
+  matter about a family is not listed, not counted and not found by its number: asked for,
+  its number answers exactly as a number that was never given (docs/security.md, "Private
+  matters are not enumerable"). Its reporter follows it by the tracking link.
+- Free text (description, address, answer, public notes) is published through
+  ``core.freetext.mask_free_text``: citizen IDs, mobile and bank card numbers typed into it
+  are masked; staff pages keep the full text.
+
 Rows map to the spec's ``request`` shape:
 
 - ``status``: ``open`` for received, assigned and in progress; ``closed`` for settled,
@@ -31,7 +39,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Max, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gridgov.cases.models import (
     CLOSED_STATUSES,
@@ -42,11 +49,11 @@ from gridgov.cases.models import (
     Status,
 )
 from gridgov.cases.transitions import action_label
+from gridgov.core.freetext import mask_free_text
 from gridgov.core.models import AuditEntry
 
 from .formats import SHANGHAI
 
-WITHHELD = gettext_lazy("此类事项涉及家庭和个人，内容不公开")
 # The changeset when no category change is on record: the date the Open311 interface opened.
 BASE_CHANGESET = dt.datetime(2026, 1, 1, tzinfo=SHANGHAI)
 
@@ -91,20 +98,24 @@ def changeset() -> dt.datetime:
     return max([BASE_CHANGESET, *(at for at in (audited, admin) if at is not None)])
 
 
-def service_requests(*, notes: bool = False, listed: bool = True) -> QuerySet[Matter]:
-    """Matters with only their public columns, in one query (plus one for the notes).
+def service_requests(*, notes: bool = False) -> QuerySet[Matter]:
+    """Matters of public categories, with only their public columns, in one query (plus one
+    for the notes).
 
-    ``listed``: only matters of categories whose content is public (``Category.is_public``); a
-    matter of another category is found by its number alone, with its content withheld.
+    The one condition on the category is part of every read here (list, filters, numbers, one
+    request): a matter of another category is absent from the same query, at the same cost,
+    as a number never given.
     """
     qs = (
-        Matter.objects.select_related("category", "handler_node", "department")
+        Matter.objects.filter(category__is_public=True)
+        .select_related("category", "handler_node", "department")
         .only(*REQUEST_FIELDS)
-        .annotate(merged_number=F("merged_into__number"))
+        .annotate(
+            merged_number=F("merged_into__number"),
+            merged_public=F("merged_into__category__is_public"),
+        )
         .order_by("-received_at", "-id")
     )
-    if listed:
-        qs = qs.filter(category__is_public=True)
     if notes:
         qs = qs.prefetch_related(
             Prefetch(
@@ -151,7 +162,14 @@ def service_notice(matter: Matter) -> str:
     }
 
 
+def _merged_into_private(matter: Matter) -> bool:
+    """Merged into a matter about a family: its number and answer are not this one's to show."""
+    return matter.status == Status.MERGED and getattr(matter, "merged_public", None) is False
+
+
 def _status_notes(matter: Matter) -> str:
+    if _merged_into_private(matter):
+        return _("与另一事项为同一问题，合并办理。")
     if matter.status == Status.MERGED:
         merged = getattr(matter, "merged_number", None) or ""
         text = _("与事项%(n)s为同一问题，合并办理。") % {"n": merged}
@@ -161,27 +179,31 @@ def _status_notes(matter: Matter) -> str:
     return str(Status(matter.status).label)
 
 
+# Steps whose public note speaks of the matter merged into (its number, its answer).
+MERGE_ACTIONS = frozenset({"merge", "merged_answer"})
+
+
 def _closed_at(matter: Matter) -> dt.datetime:
     return matter.settled_at or matter.archived_at or matter.updated_at
 
 
 def request_document(matter: Matter, *, notes: bool = False) -> dict[str, Any]:
-    """One ``request`` of ``service_requests``: public fields only (see the module docstring)."""
+    """One ``request`` of ``service_requests``: public fields only (see the module docstring),
+    free text masked."""
     is_open = matter.status in OPEN_STATUSES
-    public = matter.category.is_public
     document: dict[str, Any] = {
         "service_request_id": matter.number,
         "status": "open" if is_open else "closed",
-        "status_notes": _status_notes(matter),
+        "status_notes": mask_free_text(_status_notes(matter)),
         "service_name": matter.category.name,
         "service_code": matter.category.code,
-        "description": matter.description,
+        "description": mask_free_text(matter.description),
         "agency_responsible": agency_of(matter),
         "service_notice": service_notice(matter) if is_open else None,
         "requested_datetime": matter.received_at,
         "updated_datetime": matter.updated_at if is_open else _closed_at(matter),
         "expected_datetime": matter.deadline,
-        "address": matter.address or None,
+        "address": mask_free_text(matter.address) or None,
         "address_id": matter.grid_path or None,
         "zipcode": None,
         "lat": matter.lat,
@@ -189,18 +211,16 @@ def request_document(matter: Matter, *, notes: bool = False) -> dict[str, Any]:
         "media_url": matter.media_urls[0] if matter.media_urls else None,
     }
     if notes:
+        withheld = MERGE_ACTIONS if _merged_into_private(matter) else frozenset()
         document["notes"] = [
             {
                 "datetime": event.at,
-                "description": (event.public_note if public else "") or action_label(event.action),
+                "description": (
+                    mask_free_text(event.public_note) if event.action not in withheld else ""
+                )
+                or action_label(event.action),
                 "type": event.action,
             }
             for event in getattr(matter, "public_events", [])
         ]
-    if not public:
-        # A matter about a family: its number, category, status, level and times; no text,
-        # place or answer (those are for the reporter's tracking page).
-        document.update(description=str(WITHHELD), status_notes=str(Status(matter.status).label))
-        for key in ("address", "address_id", "zipcode", "lat", "long", "media_url"):
-            del document[key]
     return document

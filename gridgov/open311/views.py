@@ -283,8 +283,7 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if errors:
         return _errors(fmt, 400, *errors)
     notes = _with_notes(request)
-    # Asked for by number, a matter of a private category is shown with its content withheld.
-    rows = filter_requests(service_requests(notes=notes, listed=not numbers), **filters)
+    rows = filter_requests(service_requests(notes=notes), **filters)
     page_rows = rows[(page - 1) * size : page * size]
     return service_requests_response(fmt, [request_document(m, notes=notes) for m in page_rows])
 
@@ -300,7 +299,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
     """One request, as a one-element list (the ``georeport`` client reads ``json()[0]``)."""
     notes = _with_notes(request)
-    matter = service_requests(notes=notes, listed=False).filter(number=service_request_id).first()
+    matter = service_requests(notes=notes).filter(number=service_request_id).first()
     if matter is None:
         return _errors(
             fmt, 404, _("service_request_id: 未知的请求“%(n)s”") % {"n": service_request_id[:40]}

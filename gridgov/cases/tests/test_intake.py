@@ -215,12 +215,14 @@ def test_intake_outside_a_transaction_stores_the_matter_and_all_it_announces(
     from django.utils import timezone
 
     from gridgov.cases.models import Notification
+    from gridgov.cases.numbering import matter_serial
     from gridgov.core.audit import audit_verify
 
     matter = new_matter()
     stored = Matter.objects.get(pk=matter.pk)
     assert stored.number == matter.number
-    assert matter.number == f"{timezone.localtime(stored.received_at):%Y%m%d}{matter.pk:06d}"
+    day = f"{timezone.localtime(stored.received_at):%Y%m%d}"
+    assert matter.number == day + matter_serial(matter.pk)
     assert stored.grid_path == matter.grid_path and stored.deadline == matter.deadline
     assert [e.action for e in MatterEvent.objects.filter(matter=matter)] == ["create"]
     assert matter.timeline[0].pk == MatterEvent.objects.get(matter=matter).pk

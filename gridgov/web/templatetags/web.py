@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from gridgov.core.freetext import mask_free_text
 from gridgov.grid.models import GridLevel
 
 from ..views.common import may_anywhere as user_may_anywhere
@@ -25,6 +26,13 @@ def age(birth_date: dt.date | None) -> int | str:
         - birth_date.year
         - ((today.month, today.day) < (birth_date.month, birth_date.day))
     )
+
+
+@register.filter
+def public_text(text: str | None) -> str:
+    """Free text as published (residents' pages): citizen IDs, mobile and bank card numbers
+    masked (``core.freetext``). Escaping is left to the filters after it."""
+    return mask_free_text(text)
 
 
 @register.filter

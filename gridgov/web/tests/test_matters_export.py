@@ -33,7 +33,7 @@ def test_csv_ledger_of_the_village_masks_reporters_and_is_audited(client, staff,
     text = csv_of(client.get("/matters/", {"format": "csv"}))
 
     lines = text.splitlines()
-    assert lines[0] == "注：反映人姓名和电话已脱敏。"
+    assert lines[0] == "注：反映人姓名和电话，以及内容和答复中的身份证号、手机号、银行卡号已脱敏。"
     assert lines[1].startswith("编号,类别,内容,来源渠道,状态,所在网格")
     assert ours.number in text and "东街路灯不亮" in text and "矛盾纠纷" in text
     assert theirs.number not in text and "平西村的事" not in text
