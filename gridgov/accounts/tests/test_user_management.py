@@ -16,8 +16,8 @@ from gridgov.accounts.models import AccountState, Assignment
 from gridgov.accounts.roles import ROLE_ACTIONS, ROLE_RANK, Role, grantable_roles
 from gridgov.accounts.services import api_token_create, user_password_reset
 from gridgov.core.audit import audit_verify
-from gridgov.core.oracle import NOT_HERE
 from gridgov.core.models import AuditEntry
+from gridgov.core.oracle import NOT_HERE
 from gridgov.grid.services import grid_node_create
 
 pytestmark = pytest.mark.django_db
