@@ -50,8 +50,13 @@ def world(tree, make_user, make_household, tmp_path):
     other_supervisor = make_user(Role.SUPERVISOR, tree.other_village)
 
     with actor_context(user=admin, source=Source.WEB):  # made on the user pages
-        cadre = user_create(username="cadre_a", password=PASSWORD)
-        assignment_create(user=cadre, node=tree.village, role=Role.VILLAGE_CADRE)
+        cadre = user_create(
+            username="cadre_a",
+            password=PASSWORD,
+            by=admin,
+            node=tree.village,
+            role=Role.VILLAGE_CADRE,
+        )
     # Made on the command line (no acting user), given a role afterwards.
     worker = user_create(username="worker_b", password=PASSWORD)
     assignment_create(user=worker, node=tree.other_village, role=Role.GRID_WORKER)

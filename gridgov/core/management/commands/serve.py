@@ -223,10 +223,6 @@ class Command(BaseCommand):
                 )
                 % {"bind": bind}
             )
-        # Imports a killed server left behind fail visibly and their files go, before serving
-        # (the tick sweeps again, but a deployment may run it with --no-tick and cron).
-        with contextlib.suppress(DatabaseError):  # a database not yet migrated
-            jobs_sweep()
         ticker = None if no_tick else Ticker(every, self.stdout, self.stderr)
         if dev:
             # runserver's autoreloader runs this command again in a child that serves (and is
@@ -248,6 +244,11 @@ class Command(BaseCommand):
 def supervise(argv: list[str], ticker: Ticker | None) -> int:
     """Run gunicorn as a child, pass it the signals this process gets, run the ticker beside
     it, and end with gunicorn: its exit code."""
+    if ticker is None:
+        # Imports a killed server left behind fail visibly and their files go before serving;
+        # with a ticker, its first tick (at once) sweeps them.
+        with contextlib.suppress(DatabaseError):  # a database not yet migrated
+            jobs_sweep()
     # Connections opened by the checks before serving are not the ticker's to use.
     connections.close_all()
     server: subprocess.Popen | None = None
