@@ -118,8 +118,10 @@ class Command(BaseCommand):
         w(_("各阶段耗时："))
         for stage, seconds in made.seconds.items():
             w(f"  {pad(str(STAGE_LABELS[stage]), 20)}{seconds:8.2f} s")
-        w(f"  {pad(_('生成合计'), 20)}{made.total_seconds:8.2f} s")
+        generated = _("生成合计")  # outside the f-string, where makemessages finds it
+        w(f"  {pad(generated, 20)}{made.total_seconds:8.2f} s")
         if loaded is not None:
             for kind, seconds in loaded.seconds.items():
                 w(f"  {pad(_('导入') + ' ' + kind, 20)}{seconds:8.2f} s")
-            w(f"  {pad(_('导入合计'), 20)}{loaded.total_seconds:8.2f} s")
+            imported = _("导入合计")
+            w(f"  {pad(imported, 20)}{loaded.total_seconds:8.2f} s")
