@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from gridgov.core.clientip import client_address
 
 from .signin import signin_failure_record, signin_lock_remaining
+from .usernames import normalize_username
 
 
 def client_ip(request: Any) -> str:
@@ -26,6 +27,8 @@ class ThrottledModelBackend(ModelBackend):
     ):
         if username is None or password is None:
             return None
+        # The same form as at creation (the sign-in form does this too; the API may not).
+        username = normalize_username(username)
         ip = client_ip(request)
         if signin_lock_remaining(username=username, ip=ip) is not None:
             raise PermissionDenied

@@ -32,6 +32,7 @@ from .models import AccountState, ApiToken, Assignment
 from .roles import Role
 from .rules import API_TOKEN_MAX_DAYS
 from .scope import assignments_column, keep_assignments
+from .usernames import normalize_username, validate_new_username
 
 User = get_user_model()
 _TOKEN_USER_COLUMN = f'"{ApiToken._meta.db_table}"."user_id"'
@@ -109,7 +110,9 @@ def temporary_password() -> str:
 
 
 def _check_username(username: str, by: Any | None = None) -> str:
-    username = (username or "").strip()
+    """The normalized username, if free (case-insensitively) and well-formed for a new user."""
+    username = normalize_username(username)
+    validate_new_username(username)
     holder = User.objects.filter(username__iexact=username).first()
     if holder is not None:
         # The neutral words every channel uses (core.oracle) unless the manager can see the
@@ -188,7 +191,11 @@ def user_create(
 @transaction.atomic
 def user_deactivate(*, by: Any | None, user: Any) -> Any:
     """Stop the user at once: sign-ins, open sessions and API tokens all refuse an inactive
-    user (Django's backend on every request, ``api_token_authenticate`` on every call)."""
+    user (Django's backend on every request, ``api_token_authenticate`` on every call).
+
+    Their API tokens are revoked and their web sessions deleted too, so that reactivating the
+    account later does not bring back a token or a session of before (perhaps leaked, or on a
+    device handed on): a reactivated user signs in again and gets new tokens."""
     _authority(by)
     user = _managed(by, user)
     if user.is_active:
@@ -196,7 +203,24 @@ def user_deactivate(*, by: Any | None, user: Any) -> Any:
             user.is_active = False
             user.save(update_fields=["is_active"])
             _audit_user("deactivate", user, _user_ref(user))
+            for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+                api_token_revoke(token=token)
+            _end_sessions(user)
     return user
+
+
+def _end_sessions(user: Any) -> None:
+    """Delete the user's stored web sessions (the database session store is the one we run)."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    own = str(user.pk)
+    stale = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == own
+    ]
+    Session.objects.filter(pk__in=stale).delete()
 
 
 @transaction.atomic

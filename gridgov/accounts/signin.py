@@ -43,10 +43,12 @@ from .rules import (
     SIGNIN_MAX_FAILURES_PER_IP,
     SIGNIN_WINDOW_MINUTES,
 )
+from .usernames import normalize_username
 
 
 def _normal(username: str) -> str:
-    return (username or "").strip().lower()[:150]
+    # As usernames are compared everywhere (accounts.usernames): "ＡＤＭＩＮ" counts for admin.
+    return normalize_username(username).lower()[:150]
 
 
 def _locked_for(failures, *, limit: Rule, window: Rule, lock: Rule) -> dt.timedelta | None:
@@ -101,7 +103,8 @@ def signin_lock_remaining(*, username: str, ip: str = "") -> dt.timedelta | None
 def _account(username: str) -> Any:
     """The user the backend would have checked the password of, or None."""
     User = get_user_model()
-    return User._default_manager.filter(**{User.USERNAME_FIELD: (username or "")[:150]}).first()
+    name = normalize_username(username)[:150]
+    return User._default_manager.filter(**{User.USERNAME_FIELD: name}).first()
 
 
 @transaction.atomic

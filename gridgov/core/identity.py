@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from operator import mul
@@ -56,7 +57,7 @@ PROVINCE_CODES = frozenset(
         "82",
     ]
 )
-_DIGITS17 = re.compile(r"\d{17}[\dX]\Z")
+_DIGITS17 = re.compile(r"[0-9]{17}[0-9X]\Z")  # ASCII only: not other scripts' digits
 _MOBILE = re.compile(r"1[3-9]\d{9}\Z")
 _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}\Z")
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
@@ -78,7 +79,9 @@ class CitizenId:
 
 
 def normalize_citizen_id(raw: str) -> str:
-    return raw.strip().upper().replace(" ", "")
+    """The ID as stored: NFKC (full-width digits and Ｘ, typed with a Chinese input method,
+    become ASCII), all white space removed (also the ideographic space), x upper-cased."""
+    return "".join(unicodedata.normalize("NFKC", raw or "").split()).upper()
 
 
 def citizen_id_check_char(first17: str) -> str:

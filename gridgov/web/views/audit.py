@@ -12,24 +12,20 @@ from gridgov.accounts.roles import ROLE_ACTIONS, ROLE_NOTES, Action, Role
 from gridgov.accounts.scope import user_assignments
 from gridgov.core.selectors import ACTION_LABELS, audit_list
 
-from .common import may_anywhere, page_view, paginate
+from .common import FilterDateField, FilterIdField, may_anywhere, page_view, paginate
 
 
 class AuditFilterForm(forms.Form):
     object_type = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     object_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    actor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    actor = FilterIdField(widget=forms.HiddenInput)
     action = forms.ChoiceField(
         label=_("动作"),
         required=False,
         choices=[("", _("动作：全部")), *((k, v) for k, v in ACTION_LABELS.items())],
     )
-    since = forms.DateField(
-        label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = FilterDateField(label=_("从"))
+    until = FilterDateField(label=_("到"))
 
 
 @page_view
@@ -40,7 +36,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not may_anywhere(user, "audit"):
         raise Http404
     form = AuditFilterForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    data = form.cleaned_data  # the valid filters; a bad one is left out and named on the page
     entries = audit_list(
         user,
         object_type=data.get("object_type") or "",

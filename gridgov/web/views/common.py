@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts.rules import REVEAL_REASON_MIN_CHARS
 from gridgov.core.audit import audit_record
@@ -32,6 +35,40 @@ EXPORT_FORMATS = {
     "csv": "text/csv; charset=utf-8",
 }
 GRID_CODE_LENGTHS = frozenset(CODE_LENGTH.values())
+# Filters on dates outside these bounds mean nothing here, and at the calendar's ends (0001-01-01,
+# 9999-12-31) turning a local day into a UTC range overflows Python's datetime.
+FILTER_DATE_MIN = dt.date(1900, 1, 1)
+FILTER_DATE_MAX = dt.date(2999, 12, 31)
+# Ids are 64-bit signed in every database we run on; SQLite raises on a larger Python int.
+FILTER_ID_MAX = 2**63 - 1
+
+
+class FilterDateField(forms.DateField):
+    """A date filter within FILTER_DATE_MIN..FILTER_DATE_MAX: outside it, a form error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+            raise forms.ValidationError(
+                gettext_lazy("日期须在%(min)s至%(max)s之间"),
+                code="out_of_range",
+                params={"min": FILTER_DATE_MIN.isoformat(), "max": FILTER_DATE_MAX.isoformat()},
+            )
+
+
+class FilterIdField(forms.IntegerField):
+    """A database id filter: 1..FILTER_ID_MAX, else a form error (never an overflow)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", FILTER_ID_MAX)
+        super().__init__(**kwargs)
 
 
 def page_view(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,8 +149,10 @@ class CountedPaginator(Paginator):
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, *, count: int | None = None) -> Page:
+    """The asked-for page; a missing, odd or out-of-range number gives the first or last page."""
     paginator = CountedPaginator(queryset, PER_PAGE, count=count)
-    return paginator.get_page(request.GET.get("page"))
+    number = (request.GET.get("page") or "")[:20]  # longer is no page number; keep int() cheap
+    return paginator.get_page(number)
 
 
 def export_response(
