@@ -129,7 +129,8 @@ def _valid_date(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _is_citizen_id(number: str) -> bool:
+def is_citizen_id(number: str) -> bool:
+    """An 18-character ID with its check character and a real birth date, or a 15-digit one."""
     if len(number) == 18:
         # GB 11643's check character and birth date (python-stdnum), and a province code. Not
         # stdnum's full ``is_valid``: it also wants the county to have existed in the year of
@@ -208,8 +209,8 @@ def _classify(groups: list[str]) -> tuple[str, str] | None:
     joined = "".join(groups)
     digits = joined.upper()
     if digits[-1] == "X":
-        return ("citizen_id", mask_citizen_id(digits)) if _is_citizen_id(digits) else None
-    if _is_citizen_id(digits):
+        return ("citizen_id", mask_citizen_id(digits)) if is_citizen_id(digits) else None
+    if is_citizen_id(digits):
         return "citizen_id", mask_citizen_id(digits)
     mobile = _mobile(groups)
     if mobile is not None:
@@ -232,7 +233,7 @@ def _glued(digits: str, offset: int) -> list[Found]:
     at = 0
     while at + 11 <= len(digits):
         window = digits[at : at + 18]
-        if len(window) == 18 and _is_citizen_id(window):
+        if len(window) == 18 and is_citizen_id(window):
             found.append(
                 Found("citizen_id", offset + at, offset + at + 18, mask_citizen_id(window))
             )
