@@ -55,7 +55,13 @@ def holds_personal_number(value: str) -> bool:
     full mobile or landline number."""
     text = unicodedata.normalize("NFKC", value).upper()
     text = _INNER_SEPARATORS.sub("", text)
-    return bool(_CITIZEN_ID.search(text) or _MOBILE.search(text) or _LANDLINE.search(text))
+    return bool(
+        _CITIZEN_ID.search(text)
+        or _MOBILE.search(text)
+        or _LANDLINE.search(text)
+        # written with other joiners or invisible characters ("138_1234_5678", "4406\u200b05…")
+        or path_holds_personal_number(value)
+    )
 
 
 def personal_params(request: HttpRequest) -> list[str]:

@@ -272,3 +272,17 @@ def test_a_not_found_log_line_holds_no_citizen_id():
     for secret in (citizen_id, "1234-5678", "13812345678", "6222021234567890128"):
         assert secret not in written, written
     assert "ValueError" in written
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "138_1234_5678",
+        "138/1234/5678",
+        "4406\u200b05199001011236",
+        "139-123-45678",
+        "(138) 1234 5678",
+    ],
+)
+def test_numbers_with_other_joiners_in_a_query_are_personal(value):
+    assert holds_personal_number(value)
