@@ -215,10 +215,19 @@ if SESSION_COOKIE_SECURE:
     SECURE_SSL_REDIRECT = _env_bool("GRIDGOV_SSL_REDIRECT", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every handler masks personal numbers (core.logfilter). Django's own loggers are configured
+# here so that their default handlers (which would not mask) are removed: they write through root.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_numbers": {"()": "gridgov.core.logfilter.PersonalNumberFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_numbers"]},
+    },
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "WARNING")},
 }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -17,7 +17,13 @@ output (Open311, the residents' pages under /p/, messages sent out through a gat
   four (``6222 0212 3456 7890 123``) → ``6222***********0123`` (first and last four).
 
 Full-width digits (``１３８…``) and every other Unicode decimal digit count as digits, and the
-full-width plus, minus, brackets and the ideographic space as their ASCII forms.
+full-width plus, minus, brackets and the ideographic space as their ASCII forms. The digits of
+one number may be joined by up to four of: any whitespace (newlines and the ideographic space
+too), any dash, ``_ / . · ( )`` (``+86 (138) 1234-5678``, ``137 - 1234 - 5678``,
+``138_1234_5678``, ``440605 - 199001011236``, one digit a line); invisible characters
+(Unicode format characters such as the zero-width space, combining marks, filler characters)
+are ignored wherever they are. A mobile number may be split anywhere into groups of three or
+more digits, or digit by digit; a card in fours, or digit by digit; an ID any way at all.
 
 A mobile number or an 18-character ID typed straight after other digits (``电话013812345678``)
 is found inside the longer run too; so a long reference number (a household number, a grid
@@ -45,13 +51,23 @@ from stdnum.luhn import is_valid as luhn_valid
 from .crypto import mask_citizen_id, mask_phone
 from .identity import PROVINCE_CODES
 
-# Between two groups of digits of one number: up to two of space, dash, dot.
-_GROUPS = re.compile(r"\d+(?:[ \t\-.]{1,2}\d+)*[Xx]?")
-_GROUP = re.compile(r"\d+[Xx]?")
+# Between two groups of digits of one number: up to four joiners (after ``_ascii``).
+_JOINER = r"[\s\-_/.()·]"
+_GROUPS = re.compile(rf"\d+(?:{_JOINER}{{1,4}}\d+)*(?:{_JOINER}{{0,4}}[Xx])?")
+_GROUP = re.compile(r"\d+[Xx]?|[Xx]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _COUNTRY = ("0086", "86")
 CARD_LENGTHS = range(13, 20)
-MAX_GROUPS = 12  # a run of more groups is split: no number has more
+MAX_GROUPS = 19  # a card typed digit by digit; a run of more groups is split
+# Characters that show nothing: ignored inside a number (and kept outside one). Unicode format
+# characters (Cf: zero-width space and joiners, soft hyphen, BOM, bidi marks), combining marks,
+# and the filler letters that render blank.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def _invisible(char: str) -> bool:
+    return char in _BLANK or unicodedata.category(char) in _INVISIBLE_CATEGORIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +99,18 @@ _SIGNS = {
 }
 
 
+_SIGNS.update({"＿": "_", "／": "/", "・": "·", "･": "·"})
+
+
 def _ascii(char: str) -> str:
     digit = unicodedata.decimal(char, None)
-    return str(digit) if digit is not None else _SIGNS.get(char, char)
+    if digit is not None:
+        return str(digit)
+    if char in _SIGNS:
+        return _SIGNS[char]
+    if unicodedata.category(char) == "Pd":  # every dash: ‒ ― ﹘ ﹣ …
+        return "-"
+    return char
 
 
 def normalize_digits(text: str) -> str:
@@ -104,7 +129,8 @@ def _valid_date(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _is_citizen_id(number: str) -> bool:
+def is_citizen_id(number: str) -> bool:
+    """An 18-character ID with its check character and a real birth date, or a 15-digit one."""
     if len(number) == 18:
         # GB 11643's check character and birth date (python-stdnum), and a province code. Not
         # stdnum's full ``is_valid``: it also wants the county to have existed in the year of
@@ -126,9 +152,11 @@ def _is_citizen_id(number: str) -> bool:
     return False
 
 
-# How a mobile number is written in groups: whole, 3-4-4, 3-8, 7-4, 4-3-4, digit by digit. Any
-# other split (a date and a number after it: "1999-01-01 999") is not one.
-MOBILE_GROUPINGS = ([11], [3, 4, 4], [3, 8], [7, 4], [4, 3, 4], [1] * 11)
+def _mobile_grouping(sizes: list[int]) -> bool:
+    """How a mobile number is written: in groups of three digits or more (whole, 3-4-4, 3-3-5,
+    …), or digit by digit. A group of one or two digits among longer ones is a date's month or
+    day (a date and a number after it: "1999-01-01 999"), so not one number."""
+    return min(sizes) >= 3 or max(sizes) == 1
 
 
 def _mobile(groups: list[str]) -> str | None:
@@ -145,7 +173,7 @@ def _mobile(groups: list[str]) -> str | None:
         else:
             continue
         number = "".join(candidate)
-        if _MOBILE.fullmatch(number) and [len(g) for g in candidate] in MOBILE_GROUPINGS:
+        if _MOBILE.fullmatch(number) and _mobile_grouping([len(g) for g in candidate]):
             return number
     return None
 
@@ -161,9 +189,10 @@ def _is_matter_number(number: str) -> bool:
 
 
 def _card_grouping(groups: list[str]) -> bool:
-    """A card is written whole, or in fours with a shorter last group (4-4-4-4-3), or 4-6-5."""
+    """A card is written whole, or in fours with a shorter last group (4-4-4-4-3), or 4-6-5, or
+    digit by digit."""
     sizes = [len(g) for g in groups]
-    if len(sizes) == 1:
+    if len(sizes) == 1 or max(sizes) == 1:
         return True
     if all(size == 4 for size in sizes[:-1]) and 1 <= sizes[-1] <= 4:
         return True
@@ -180,8 +209,8 @@ def _classify(groups: list[str]) -> tuple[str, str] | None:
     joined = "".join(groups)
     digits = joined.upper()
     if digits[-1] == "X":
-        return ("citizen_id", mask_citizen_id(digits)) if _is_citizen_id(digits) else None
-    if _is_citizen_id(digits):
+        return ("citizen_id", mask_citizen_id(digits)) if is_citizen_id(digits) else None
+    if is_citizen_id(digits):
         return "citizen_id", mask_citizen_id(digits)
     mobile = _mobile(groups)
     if mobile is not None:
@@ -204,7 +233,7 @@ def _glued(digits: str, offset: int) -> list[Found]:
     at = 0
     while at + 11 <= len(digits):
         window = digits[at : at + 18]
-        if len(window) == 18 and _is_citizen_id(window):
+        if len(window) == 18 and is_citizen_id(window):
             found.append(
                 Found("citizen_id", offset + at, offset + at + 18, mask_citizen_id(window))
             )
@@ -218,35 +247,85 @@ def _glued(digits: str, offset: int) -> list[Found]:
     return found
 
 
+def _starts_id_or_mobile(groups: list[tuple[int, str]]) -> bool:
+    """Whether the first groups of ``groups`` are a citizen ID or a mobile number."""
+    for j in range(min(len(groups), MAX_GROUPS), 1, -1):
+        kind = _classify([g for _, g in groups[:j]])
+        if kind is not None and kind[0] != "bank_card":
+            return True
+    return False
+
+
+def _visible(text: str) -> tuple[str, list[int]]:
+    """``text`` without its invisible characters, digits and signs in ASCII, and for each of its
+    characters the position it came from in ``text``."""
+    if text.isascii():
+        return text, list(range(len(text)))
+    kept: list[str] = []
+    where: list[int] = []
+    for at, char in enumerate(text):
+        if char.isascii():
+            kept.append(char)
+        elif _invisible(char):
+            continue
+        else:
+            kept.append(_ascii(char))
+        where.append(at)
+    return "".join(kept), where
+
+
 def find_personal_numbers(text: str) -> list[Found]:
     """Every citizen ID, mobile number and bank card number in ``text``, left to right.
 
-    A run of digit groups joined by spaces, dashes or dots may hold several numbers, or one
-    number next to others ("电话 138 1234 5678 2024年"): from each group, the longest run of
-    whole groups that is such a number is taken, then the search goes on after it.
+    A run of digit groups joined by spaces, dashes, brackets… (``_JOINER``) may hold several
+    numbers, or one number next to others ("电话 138 1234 5678 2024年"): from each group, the
+    longest run of whole groups that is such a number is taken, then the search goes on after
+    it. A group longer than a number is searched for IDs and mobiles glued inside it.
     """
-    normalized = normalize_digits(text)
+    normalized, where = _visible(text)
     found: list[Found] = []
+
+    def add(kind: str, start: int, end: int, masked: str) -> None:
+        # back to the original text: from the first character to the last one kept
+        found.append(Found(kind, where[start], where[end - 1] + 1, masked))
+
     for run in _GROUPS.finditer(normalized):
         groups = [(m.start() + run.start(), m.group()) for m in _GROUP.finditer(run.group())]
         i = 0
         while i < len(groups):
             for j in range(min(len(groups), i + MAX_GROUPS), i, -1):
-                window = groups[i:j]  # only the run's last group may end with an X
+                window = groups[i:j]  # only the run's last group may be an X
                 kind = _classify([g for _, g in window])
                 if kind is None:
                     continue
+                if kind[0] == "bank_card":
+                    # "6200 0000 0000 0005 130 0000 0000": a card and a phone after it, not a
+                    # 19-digit card (no Luhn digit needed after 62) and 8 digits left over.
+                    for k in range(j - 1, i, -1):
+                        shorter = _classify([g for _, g in groups[i:k]])
+                        if shorter is not None and _starts_id_or_mobile(groups[k:]):
+                            j, window, kind = k, groups[i:k], shorter
+                            break
                 start = window[0][0]
                 end = window[-1][0] + len(window[-1][1])
-                while start > 0 and normalized[start - 1] == "+":  # "+86"
-                    start -= 1
-                found.append(Found(kind[0], start, end, kind[1]))
+                if (
+                    kind[0] == "mobile"
+                    and len(window) > 1
+                    and window[0][1] in _COUNTRY
+                    and ")" in normalized[start : window[1][0]]
+                ):
+                    start = window[1][0]  # "(+86)138…" keeps its "(+86)"
+                else:
+                    while start > 0 and normalized[start - 1] == "+":  # "+86"
+                        start -= 1
+                add(kind[0], start, end, kind[1])
                 i = j
                 break
             else:
                 offset, group = groups[i]
                 if len(group) > 11 and not _is_matter_number(group):
-                    found.extend(_glued(group.upper(), offset))
+                    for item in _glued(group.upper(), offset):
+                        add(item.kind, item.start, item.end, item.masked)
                 i += 1
     return found
 

@@ -9,8 +9,12 @@ instead and never repeats the value. This closes every parameter at once (``?q=`
 ``?citizen_id=``, ``?phone=``, filters and export links), including those no view reads.
 
 Grid codes (18 digits for a micro-grid) are not citizen IDs but may look like one; parameters
-that carry a grid code (``GRID_CODE_PARAMS``) are exempt when their value is a plain code.
-Open311 answers its own errors in its own format and has no search by person; it is left out.
+that carry a grid code (``GRID_CODE_PARAMS``) are exempt when their value is a plain code that
+is not a valid citizen ID (a grid code's digits 7-14 are town, village and group serials, never
+a real birth date with the right check character). The path is checked too (not /static/): a
+valid citizen ID or a mobile number standing alone in it (``/open311/v2/requests/<ID>.json``)
+is refused the same way. Open311 answers its own errors in its own format and has no search by
+person; its query strings are left out, its paths are not.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import escape
+
+from .freetext import find_personal_numbers, is_citizen_id
 
 # Separators people type inside a number ("138 1234 5678", "4406-0519…"), removed between digits.
 _INNER_SEPARATORS = re.compile(r"(?<=\d)[\s\-‐‑–—]+(?=[\dX])")
@@ -39,6 +45,8 @@ GRID_CODE_PARAMS = frozenset({"under", "node", "village", "microgrid", "code", "
 GRID_CODE = re.compile(r"\d{6}(?:\d{3}){0,4}\Z")
 # Paths whose answers are their own protocol's documents; they search nobody by number.
 EXEMPT_PREFIXES = ("/open311/", "/static/")
+# Paths never checked: file names of static assets are hashes, not people.
+PATH_EXEMPT_PREFIXES = ("/static/",)
 
 
 def holds_personal_number(value: str) -> bool:
@@ -47,7 +55,13 @@ def holds_personal_number(value: str) -> bool:
     full mobile or landline number."""
     text = unicodedata.normalize("NFKC", value).upper()
     text = _INNER_SEPARATORS.sub("", text)
-    return bool(_CITIZEN_ID.search(text) or _MOBILE.search(text) or _LANDLINE.search(text))
+    return bool(
+        _CITIZEN_ID.search(text)
+        or _MOBILE.search(text)
+        or _LANDLINE.search(text)
+        # written with other joiners or invisible characters ("138_1234_5678", "4406\u200b05…")
+        or path_holds_personal_number(value)
+    )
 
 
 def personal_params(request: HttpRequest) -> list[str]:
@@ -58,12 +72,27 @@ def personal_params(request: HttpRequest) -> list[str]:
             found.append("?")
             continue
         for value in values:
-            if name in GRID_CODE_PARAMS and GRID_CODE.match(value.strip()):
+            code = value.strip()
+            if name in GRID_CODE_PARAMS and GRID_CODE.match(code) and not is_citizen_id(code):
                 continue
             if holds_personal_number(value):
                 found.append(name)
                 break
     return found
+
+
+def path_holds_personal_number(path: str) -> bool:
+    """Whether the URL path holds a valid citizen ID, or a mobile number not glued to other
+    digits (a long code may hold eleven digits shaped like one)."""
+    for found in find_personal_numbers(path):
+        if found.kind == "citizen_id":
+            return True
+        if found.kind == "mobile":
+            before = path[found.start - 1 : found.start]
+            after = path[found.end : found.end + 1]
+            if not before.isdigit() and not after.isdigit():
+                return True
+    return False
 
 
 def refusal_text() -> str:
@@ -84,6 +113,10 @@ class PersonalNumberInUrlMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(PATH_EXEMPT_PREFIXES) and path_holds_personal_number(
+            request.path
+        ):
+            return _refuse(request, ["path"])
         if request.META.get("QUERY_STRING") and not request.path.startswith(EXEMPT_PREFIXES):
             names = personal_params(request)
             if names:

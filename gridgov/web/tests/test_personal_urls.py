@@ -160,3 +160,129 @@ def test_the_access_log_holds_the_path_without_the_query():
 )
 def test_what_counts_as_a_personal_number(value, personal):
     assert holds_personal_number(value) is personal
+
+
+# --- Probe: personal numbers in grid-code parameters, in paths and in log lines ---------------
+
+
+def test_a_citizen_id_in_a_grid_code_parameter_is_refused(cadre_client, world):
+    """Grid-code parameters are exempt only for values that are not valid citizen IDs."""
+    for url in [
+        f"/persons/?under={world.head_id_number}",
+        f"/persons/?node={world.head_id_number}",
+        f"/matters/?place={new_citizen_id()}",
+    ]:
+        response = cadre_client.get(url)
+        assert response.status_code == 400, url
+        assert world.head_id_number not in response.content.decode()
+    # …while the micro-grid's own 18-digit code still passes
+    assert cadre_client.get(f"/persons/?under={world.tree.microgrid.code}").status_code == 200
+
+
+@pytest.mark.parametrize("scale", ["village", "county"])
+def test_no_demo_grid_code_is_a_citizen_id(scale):
+    import numpy as np
+
+    from gridgov.core.freetext import is_citizen_id
+    from gridgov.core.urlguard import path_holds_personal_number
+    from gridgov.demo.scales import SCALES
+    from gridgov.demo.tree import build_tree
+
+    codes = [n.code for n in build_tree(SCALES[scale], np.random.default_rng([1, 0])).walk()]
+    assert any(len(code) == 18 for code in codes)
+    assert not [code for code in codes if is_citizen_id(code)]
+    assert not [code for code in codes if path_holds_personal_number(f"/grid/{code}/")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/open311/v2/requests/{id}.json",
+        "/matters/{id}/",
+        "/grid/{id}/",
+        "/households/138-1234-5678/",
+        "/api/v1/persons/{id}",
+        "/matters/4406\u200b05199001011236/",
+    ],
+)
+def test_a_personal_number_in_the_path_is_refused(path):
+    citizen_id = new_citizen_id()
+    url = path.format(id=citizen_id)
+    client = Client()
+    response = client.get(url)
+    assert response.status_code in (400, 422), url
+    body = response.content.decode()
+    assert citizen_id not in body and "1234-5678" not in body and "1990010112" not in body
+
+
+@pytest.mark.django_db
+def test_static_paths_and_codes_in_paths_are_not_refused(cadre_client, world):
+    assert cadre_client.get(f"/grid/{world.tree.microgrid.code}/").status_code == 200
+    assert cadre_client.get(f"/households/{world.household.number}/").status_code == 200
+    response = Client().get(f"/static/{new_citizen_id()}.js")
+    assert response.status_code == 404
+
+
+def _settings_handlers() -> list[logging.Handler]:
+    names = set(settings.LOGGING["handlers"])
+    return [h for h in logging.getLogger().handlers if h.get_name() in names]
+
+
+def test_every_configured_log_handler_masks_personal_numbers():
+    from gridgov.core.logfilter import PersonalNumberFilter
+
+    for name, handler in settings.LOGGING["handlers"].items():
+        assert "personal_numbers" in handler.get("filters", []), name
+    handlers = _settings_handlers()
+    assert handlers
+    for handler in handlers:
+        assert any(isinstance(f, PersonalNumberFilter) for f in handler.filters)
+    # Django's own loggers write through root, not through default handlers that would not mask
+    assert logging.getLogger("django").handlers == []
+    assert logging.getLogger("django.server").handlers == []
+
+
+@pytest.mark.django_db
+def test_a_not_found_log_line_holds_no_citizen_id():
+    """The probe's case: Django logs the path of a 404 ("Not Found: /open311/…/<ID>.json"). The
+    URL guard now answers 400 first, and Django logs that path too: the line is masked."""
+    import io
+
+    citizen_id = new_citizen_id()
+    (handler,) = _settings_handlers()
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        Client().get(f"/open311/v2/requests/{citizen_id}.json")
+        Client().get("/open311/v2/requests/no-such-{}.json".format("138-1234-5678"))
+        logging.getLogger("django.request").warning(
+            "Not Found: %s", f"/open311/v2/requests/{citizen_id}.json"
+        )
+        logging.getLogger("gridgov").error("id %s card %s", citizen_id, "6222021234567890128")
+        try:
+            raise ValueError(citizen_id)
+        except ValueError:
+            logging.getLogger("django.request").exception("failed for %d", 13812345678)
+    finally:
+        handler.setStream(old)
+    written = stream.getvalue()
+    assert "Not Found" in written or "Bad Request" in written
+    assert citizen_id[:6] + "********" + citizen_id[-4:] in written
+    for secret in (citizen_id, "1234-5678", "13812345678", "6222021234567890128"):
+        assert secret not in written, written
+    assert "ValueError" in written
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "138_1234_5678",
+        "138/1234/5678",
+        "4406\u200b05199001011236",
+        "139-123-45678",
+        "(138) 1234 5678",
+    ],
+)
+def test_numbers_with_other_joiners_in_a_query_are_personal(value):
+    assert holds_personal_number(value)
