@@ -115,12 +115,19 @@ def user_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail(request: HttpRequest, target: Any, grant_form: Any, status: int = 200):
     manager = request.user
-    rows = [(a, a.role in grant_choices(manager, a.node_code)) for a in target.assignments.all()]
+    # Nobody manages their own account here (the services refuse it): no controls on one's own
+    # page, only the way to one's own password.
+    own = target.pk == manager.pk
+    rows = [
+        (a, not own and a.role in grant_choices(manager, a.node_code))
+        for a in target.assignments.all()
+    ]
     return render(
         request,
         "accounts/user.html",
         {
             "target": target,
+            "own": own,
             "assignments": rows,
             "grant_form": grant_form,
             "roles": Role,

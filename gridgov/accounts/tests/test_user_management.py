@@ -559,3 +559,16 @@ def test_the_users_api_keeps_its_own_schema_names():
     me_ref = me["schema"]["$ref"].rsplit("/", 1)[-1]
     mine = schema["components"]["schemas"][me_ref]["properties"]["assignments"]["items"]["$ref"]
     assert mine != roles
+
+
+def test_ones_own_page_offers_no_controls_over_oneself(places, make_user):
+    admin = make_user(Role.COUNTY_ADMIN, places.county)
+    other = make_user(Role.VIEWER, places.village)
+    page = signed_in(admin)
+    own = page.get(f"/users/{admin.pk}/").content.decode()
+    for action in ("password-reset", "deactivate", "assignments/"):
+        assert f"/users/{admin.pk}/{action}" not in own, action
+    assert "/password/" in own
+    theirs = page.get(f"/users/{other.pk}/").content.decode()
+    for action in ("password-reset", "deactivate", "assignments/"):
+        assert f"/users/{other.pk}/{action}" in theirs, action
