@@ -86,9 +86,13 @@ def _id18(code: str) -> bool:
     return len(code) == 18 and is_citizen_id(code)
 
 
+def _glued(char: str) -> bool:
+    return char.isdigit() or (char.isascii() and char.isalnum())
+
+
 def path_holds_personal_number(path: str) -> bool:
     """Whether the URL path holds a valid citizen ID, or a mobile number not glued to other
-    digits (a long code may hold eleven digits shaped like one)."""
+    letters or digits (a long code may hold eleven digits shaped like one)."""
     for found in find_personal_numbers(path):
         # 18 characters only: a 15-digit group code (county, town, village, group) is shaped
         # like a first-generation ID (province, a 19YYMMDD date, a serial).
@@ -97,7 +101,8 @@ def path_holds_personal_number(path: str) -> bool:
         if found.kind == "mobile":
             before = path[found.start - 1 : found.start]
             after = path[found.end : found.end + 1]
-            if not before.isdigit() and not after.isdigit():
+            # not glued to a code's letters or digits (a hex job id may hold eleven digits)
+            if not _glued(before) and not _glued(after):
                 return True
     return False
 

@@ -288,3 +288,12 @@ def test_a_not_found_log_line_holds_no_citizen_id():
 )
 def test_numbers_with_other_joiners_in_a_query_are_personal(value):
     assert holds_personal_number(value)
+
+
+def test_a_mobile_in_a_path_counts_unless_glued_into_a_code():
+    from gridgov.core.urlguard import path_holds_personal_number
+
+    assert path_holds_personal_number("/households/138-1234-5678/")
+    assert path_holds_personal_number("/p/电话13812345678/")
+    assert not path_holds_personal_number("/import/jobs/a13812345678b/")
+    assert not path_holds_personal_number("/grid/44060500113812345678/")
