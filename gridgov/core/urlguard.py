@@ -73,7 +73,7 @@ def personal_params(request: HttpRequest) -> list[str]:
             continue
         for value in values:
             code = value.strip()
-            if name in GRID_CODE_PARAMS and GRID_CODE.match(code) and not is_citizen_id(code):
+            if name in GRID_CODE_PARAMS and GRID_CODE.match(code) and not _id18(code):
                 continue
             if holds_personal_number(value):
                 found.append(name)
@@ -81,16 +81,28 @@ def personal_params(request: HttpRequest) -> list[str]:
     return found
 
 
+def _id18(code: str) -> bool:
+    """A valid 18-character citizen ID (not a 15-digit one: group codes look like those)."""
+    return len(code) == 18 and is_citizen_id(code)
+
+
+def _glued(char: str) -> bool:
+    return char.isdigit() or (char.isascii() and char.isalnum())
+
+
 def path_holds_personal_number(path: str) -> bool:
     """Whether the URL path holds a valid citizen ID, or a mobile number not glued to other
-    digits (a long code may hold eleven digits shaped like one)."""
+    letters or digits (a long code may hold eleven digits shaped like one)."""
     for found in find_personal_numbers(path):
-        if found.kind == "citizen_id":
+        # 18 characters only: a 15-digit group code (county, town, village, group) is shaped
+        # like a first-generation ID (province, a 19YYMMDD date, a serial).
+        if found.kind == "citizen_id" and len(found.masked) == 18:
             return True
         if found.kind == "mobile":
             before = path[found.start - 1 : found.start]
             after = path[found.end : found.end + 1]
-            if not before.isdigit() and not after.isdigit():
+            # not glued to a code's letters or digits (a hex job id may hold eleven digits)
+            if not _glued(before) and not _glued(after):
                 return True
     return False
 

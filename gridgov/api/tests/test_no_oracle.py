@@ -131,9 +131,11 @@ def test_get_with_an_id_in_the_query_is_refused_and_not_echoed(
         assert number not in text and "13812345678" not in text and "Location" not in response
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert number not in logged and "13812345678" not in logged
-    # A grid-code parameter holding 18 digits is taken as a micro-grid code (they look alike):
-    # it selects a subtree, never a person by ID.
-    assert cadre_a.get("/persons/", under=number).json() == {"count": 0, "items": []}
+    # A grid-code parameter holding a valid citizen ID (check character, real birth date) is
+    # refused too: no grid code is one (web/tests/test_personal_urls.py).
+    response = cadre_a.get("/persons/", under=number)
+    assert response.status_code == 422 and set(response.json()["errors"]) == {"under"}
+    assert number not in response.content.decode()
 
 
 def test_other_lists_refuse_it_too(admin):

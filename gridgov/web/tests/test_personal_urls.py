@@ -189,8 +189,8 @@ def test_no_demo_grid_code_is_a_citizen_id(scale):
     from gridgov.demo.tree import build_tree
 
     codes = [n.code for n in build_tree(SCALES[scale], np.random.default_rng([1, 0])).walk()]
-    assert any(len(code) == 18 for code in codes)
-    assert not [code for code in codes if is_citizen_id(code)]
+    assert any(len(code) == 18 for code in codes) and any(len(code) == 15 for code in codes)
+    assert not [code for code in codes if len(code) == 18 and is_citizen_id(code)]
     assert not [code for code in codes if path_holds_personal_number(f"/grid/{code}/")]
 
 
@@ -219,6 +219,8 @@ def test_a_personal_number_in_the_path_is_refused(path):
 @pytest.mark.django_db
 def test_static_paths_and_codes_in_paths_are_not_refused(cadre_client, world):
     assert cadre_client.get(f"/grid/{world.tree.microgrid.code}/").status_code == 200
+    assert cadre_client.get(f"/grid/{world.tree.group.code}/").status_code == 200
+    assert cadre_client.get(f"/persons/?under={world.tree.group.code}").status_code == 200
     assert cadre_client.get(f"/households/{world.household.number}/").status_code == 200
     response = Client().get(f"/static/{new_citizen_id()}.js")
     assert response.status_code == 404
@@ -286,3 +288,12 @@ def test_a_not_found_log_line_holds_no_citizen_id():
 )
 def test_numbers_with_other_joiners_in_a_query_are_personal(value):
     assert holds_personal_number(value)
+
+
+def test_a_mobile_in_a_path_counts_unless_glued_into_a_code():
+    from gridgov.core.urlguard import path_holds_personal_number
+
+    assert path_holds_personal_number("/households/138-1234-5678/")
+    assert path_holds_personal_number("/p/电话13812345678/")
+    assert not path_holds_personal_number("/import/jobs/a13812345678b/")
+    assert not path_holds_personal_number("/grid/44060500113812345678/")
