@@ -49,11 +49,12 @@ class UserCreateForm(forms.Form):
         label=_("账号"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
-        help_text=_("字母、数字和 @/./+/-/_，登录时使用"),
+        help_text=_("英文字母、数字和 _ . - @，登录时使用"),
     )
     full_name = forms.CharField(label=_("姓名"), max_length=150)
     node = node_code_field()
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    # No role chosen in advance: the highest one would be a careless default.
+    role = forms.ChoiceField(label=_("角色"), choices=[("", _("请选择角色")), *Role.choices])
 
 
 class AssignmentForm(forms.Form):
