@@ -15,14 +15,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import ERRORS_READ, NotFound, paginate
+from gridgov.core.api_schemas import IsoDate, PageQuery
+from gridgov.core.json_types import INT64_MAX
 from gridgov.core.scoping import scope_paths
 from gridgov.core.selectors import audit_list
 
 from .auth import auth_user
-from .common import paginate
-from .errors import ERRORS_READ, NotFound
-from .schemas.common import IsoDate, PageQuery
-from .schemas.json_types import INT64_MAX
 
 router = Router(tags=["审计"])
 

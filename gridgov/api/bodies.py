@@ -13,6 +13,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    get_visible,
+    paginate,
+    payload_data,
+    scoped_write,
+)
 from gridgov.core.services import object_update
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import BodyMembership, GovernanceBody
@@ -20,8 +28,6 @@ from gridgov.orgs.services import body_create, membership_create
 from gridgov.people.models import Person
 
 from .auth import auth_user
-from .common import get_visible, paginate, payload_data, scoped_write
-from .errors import ERRORS_READ, ERRORS_WRITE
 from .grid import node_label
 from .people import person_label
 from .schemas.orgs import (

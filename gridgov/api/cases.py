@@ -33,13 +33,13 @@ from gridgov.cases.selectors import (
 )
 from gridgov.cases.services import matter_act
 from gridgov.cases.transitions import TRANSITIONS, allowed_from
+from gridgov.core.api import ERRORS_READ, ERRORS_WRITE, NotFound, get_visible, paginate, rendered
+from gridgov.core.api_schemas import PageQuery
 from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household
 
 from .auth import auth_user
-from .common import get_visible, paginate, rendered
-from .errors import ERRORS_READ, ERRORS_WRITE, NotFound
 from .schemas.cases import (
     ActionIn,
     CategoryOut,
@@ -52,7 +52,6 @@ from .schemas.cases import (
     NotificationPage,
     matter_detail_data,
 )
-from .schemas.common import PageQuery
 
 matters = Router(tags=["民情事项"])
 categories = Router(tags=["民情事项"])

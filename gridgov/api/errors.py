@@ -21,41 +21,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from gridgov.core.api import not_found_message
+
 logger = logging.getLogger("gridgov.api")
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-class ValidationErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
-
-
-class NotFound(Http404):
-    """Absent, or outside the user's scope for the action: the two are never told apart."""
-
-    def __init__(self, what: str = "") -> None:
-        super().__init__(what)
-        self.what = what
-
-
-# Common error responses, documented on every operation.
-# 400: a request that cannot be read (a NUL anywhere, core.middleware.NulRefusedMiddleware;
-# a broken body); 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
-ERRORS_READ: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-ERRORS_WRITE: dict[int, Any] = {**ERRORS_READ, 403: ErrorOut, 413: ErrorOut}
-
-
-def not_found_message(what: str = "") -> str:
-    if what:
-        return _("%(what)s不存在，或不在您的权限范围内") % {"what": what}
-    return _("不存在，或不在您的权限范围内")
 
 
 def _pydantic_reason(error: dict[str, Any]) -> str:

@@ -14,14 +14,20 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    get_visible,
+    paginate,
+    payload_data,
+    scoped_write,
+)
 from gridgov.core.scoping import subtree_q
 from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import children_with_counts, subtree_counts
 from gridgov.grid.services import grid_node_create, grid_node_update
 
 from .auth import auth_user
-from .common import get_visible, paginate, payload_data, scoped_write
-from .errors import ERRORS_READ, ERRORS_WRITE
 from .schemas.grid import (
     GridNodeCreate,
     GridNodeDetail,

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from gridgov.accounts.models import Assignment
+from gridgov.core.api import ErrorOut
+from gridgov.core.api_schemas import Choice, NodeRef, choice
 
 from .auth import auth_user
-from .errors import ErrorOut
-from .schemas.common import Choice, NodeRef, choice
 
 router = Router(tags=["当前用户"])
 

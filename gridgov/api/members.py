@@ -11,6 +11,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    get_visible,
+    paginate,
+    payload_data,
+    scoped_write,
+)
 from gridgov.core.crypto import lookup_hashes
 from gridgov.core.identity import IdentifierError, parse_citizen_id
 from gridgov.orgs.models import PartyMember, PartyOrganization
@@ -18,8 +26,6 @@ from gridgov.orgs.services import party_member_create, party_member_transfer, pa
 from gridgov.people.models import Person
 
 from .auth import auth_user
-from .common import get_visible, paginate, payload_data, scoped_write
-from .errors import ERRORS_READ, ERRORS_WRITE
 from .orgs import org_label
 from .people import person_label
 from .schemas.orgs import (

@@ -11,14 +11,20 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    get_visible,
+    paginate,
+    payload_data,
+    scoped_write,
+)
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import PartyOrganization
 from gridgov.orgs.selectors import org_list
 from gridgov.orgs.services import party_org_create, party_org_update
 
 from .auth import auth_user
-from .common import get_visible, paginate, payload_data, scoped_write
-from .errors import ERRORS_READ, ERRORS_WRITE
 from .grid import node_label
 from .schemas.orgs import (
     PartyOrgCreate,

@@ -17,6 +17,15 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    NotFound,
+    get_visible,
+    paginate,
+    payload_data,
+    scoped_write,
+)
 from gridgov.core.audit import audit_record
 from gridgov.core.urlguard import holds_personal_number, refusal_text
 from gridgov.grid.models import GridNode
@@ -34,8 +43,6 @@ from gridgov.people.services import (
 )
 
 from .auth import auth_user
-from .common import get_visible, paginate, payload_data, scoped_write
-from .errors import ERRORS_READ, ERRORS_WRITE, NotFound
 from .schemas.people import (
     HouseholdCreate,
     HouseholdDetail,

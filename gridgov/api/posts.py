@@ -11,6 +11,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
+from gridgov.core.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    get_visible,
+    paginate,
+    payload_data,
+    scoped_write,
+)
 from gridgov.core.services import object_update
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import GridPost
@@ -18,8 +26,6 @@ from gridgov.orgs.services import grid_post_create
 from gridgov.people.models import Person
 
 from .auth import auth_user
-from .common import get_visible, paginate, payload_data, scoped_write
-from .errors import ERRORS_READ, ERRORS_WRITE
 from .grid import node_label
 from .people import person_label
 from .schemas.orgs import GridPostCreate, GridPostOut, GridPostPage, GridPostQuery, GridPostUpdate

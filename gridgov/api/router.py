@@ -8,10 +8,10 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 from ninja import NinjaAPI
 
 from gridgov.accounts import api as accounts_api
+from gridgov.core.api import RENDERER
 
 from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
-from .common import RENDERER
 from .docs import OfflineSwagger
 
 api = NinjaAPI(

@@ -39,6 +39,12 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
     return _provider(user, action)
 
 
+def may_anywhere(user: Any, action: str) -> bool:
+    """Whether the user may do ``action`` somewhere (the answer that shows or hides a control)."""
+    paths = scope_paths(user, action)
+    return paths is None or bool(paths)
+
+
 def collapse_paths(paths: Iterable[str]) -> list[str]:
     """Drop paths inside another path of the list: ``["44", "4401"]`` → ``["44"]``."""
     kept: list[str] = []

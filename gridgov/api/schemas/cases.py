@@ -11,9 +11,8 @@ from ninja import Field, Schema
 
 from gridgov.cases.models import OPEN_STATUSES
 from gridgov.cases.transitions import action_label
+from gridgov.core.api_schemas import Choice, IsoDate, NodeRef, UnderQuery, WriteSchema, choice
 from gridgov.core.crypto import mask_name, mask_phone
-
-from .common import Choice, IsoDate, NodeRef, UnderQuery, WriteSchema, choice
 
 
 class CategoryOut(Schema):

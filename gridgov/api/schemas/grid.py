@@ -8,9 +8,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from gridgov.core.api_schemas import Choice, UnderQuery, WriteSchema, choice
 from gridgov.grid.models import GridLevel
-
-from .common import Choice, UnderQuery, WriteSchema, choice
 
 
 class Counts(Schema):

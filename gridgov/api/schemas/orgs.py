@@ -9,9 +9,17 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from gridgov.core.api_schemas import (
+    Choice,
+    NodeRef,
+    OrgRef,
+    PageQuery,
+    PersonRef,
+    UnderQuery,
+    WriteSchema,
+    choice,
+)
 from gridgov.orgs.models import BodyKind, BodyRole, GridPostKind, MemberStatus, OrgKind
-
-from .common import Choice, NodeRef, OrgRef, PageQuery, PersonRef, UnderQuery, WriteSchema, choice
 
 # Party organizations
 

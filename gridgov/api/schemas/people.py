@@ -13,6 +13,16 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from gridgov.core.api_schemas import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Choice,
+    NodeRef,
+    UnderQuery,
+    WriteSchema,
+    choice,
+)
 from gridgov.people.models import (
     DisabilityCategory,
     LeftBehind,
@@ -23,17 +33,6 @@ from gridgov.people.models import (
     SpecialGroup,
 )
 from gridgov.people.selectors import HOUSEHOLD_TAGS
-
-from .common import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    Choice,
-    NodeRef,
-    UnderQuery,
-    WriteSchema,
-    choice,
-)
 
 HouseholdTag = enum.StrEnum("HouseholdTag", {key: key for key in HOUSEHOLD_TAGS})
 

@@ -8,9 +8,8 @@ from django import template
 from django.utils import timezone
 
 from gridgov.core.freetext import mask_free_text
+from gridgov.core.scoping import may_anywhere as user_may_anywhere
 from gridgov.grid.models import GridLevel
-
-from ..views.common import may_anywhere as user_may_anywhere
 
 register = template.Library()
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import ROLE_ACTIONS, ROLE_NOTES, Action, Role
 from gridgov.accounts.scope import user_assignments
+from gridgov.core.pages import FilterDateField, FilterIdField, page_view, paginate
+from gridgov.core.scoping import may_anywhere
 from gridgov.core.selectors import ACTION_LABELS, audit_list
-
-from .common import FilterDateField, FilterIdField, may_anywhere, page_view, paginate
 
 
 class AuditFilterForm(forms.Form):

@@ -31,24 +31,17 @@ from gridgov.cases.selectors import (
 from gridgov.cases.services import matter_act
 from gridgov.cases.transitions import TRANSITIONS, action_label, allowed_from
 from gridgov.core.crypto import mask_name, mask_phone
-from gridgov.core.scoping import collapse_paths, get_scoped_or_404, scope_paths
+from gridgov.core.pages import page_view, paginate
+from gridgov.core.scoping import collapse_paths, get_scoped_or_404, may_anywhere, scope_paths
 from gridgov.core.workdays import calendar_warning
 from gridgov.dataio.exports import write_table
+from gridgov.dataio.pages import export_file, export_format, wants_export
 from gridgov.grid.models import GridLevel, GridNode
+from gridgov.grid.pages import grid_crumbs, scoped_node
 from gridgov.people.models import Household
 
 from ..forms_actions import ActionChoices, ActionForm, action_form
 from ..forms_cases import MatterFilterForm, StaffIntakeForm, add_service_errors
-from .common import (
-    export_file,
-    export_format,
-    grid_crumbs,
-    may_anywhere,
-    page_view,
-    paginate,
-    scoped_node,
-    wants_export,
-)
 
 MATTER_READ = Matter.objects.for_display().select_related("household", "reporter_user")
 # The select of places on the list and measures pages: down to villages (a worker's own

@@ -7,14 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from gridgov.core.pages import page_view
 from gridgov.core.scoping import get_scoped_or_404
 from gridgov.grid.models import GridLevel, GridNode
+from gridgov.grid.pages import grid_crumbs
 from gridgov.grid.selectors import children_with_counts, subtree_counts, visible_roots
 from gridgov.orgs.models import GovernanceBody, GridPost, PartyOrganization
 from gridgov.orgs.selectors import org_totals
 from gridgov.people.models import Household
-
-from .common import grid_crumbs, page_view
 
 NODE_HOUSEHOLDS_SHOWN = 50
 

@@ -32,11 +32,12 @@ from gridgov.core.jobs import (
     private_file,
 )
 from gridgov.core.models import Job, JobStatus
+from gridgov.core.pages import page_view
+from gridgov.core.scoping import may_anywhere
 from gridgov.core.sealed import SealError, unseal_file
 from gridgov.dataio.schemas import SCHEMAS
 
 from ..forms import ImportForm, kind_label
-from .common import may_anywhere, page_view
 
 logger = logging.getLogger(__name__)
 

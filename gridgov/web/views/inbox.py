@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 from gridgov.cases.notify import notifications_read
 from gridgov.cases.selectors import inbox as inbox_of
 from gridgov.cases.selectors import unread_count
-
-from .common import page_view, paginate
+from gridgov.core.pages import page_view, paginate
 
 
 @page_view

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from gridgov.accounts.roles import Action
 from gridgov.cases.selectors import matter_measures, overdue_list
+from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import scope_paths
 from gridgov.grid.models import GridNode
+from gridgov.grid.pages import grid_crumbs, scoped_node
 
 from ..forms_cases import MeasuresForm
 from .cases import FILTER_LEVELS, scope_nodes
-from .common import grid_crumbs, page_view, paginate, scoped_node
 
 
 def top_node(user: Any, nodes: list[GridNode]) -> GridNode | None:

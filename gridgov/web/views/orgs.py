@@ -6,7 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import get_scoped_or_404, in_scope, scope_paths
+from gridgov.dataio.pages import list_page
+from gridgov.grid.pages import grid_crumbs, scoped_node
 from gridgov.orgs.models import BodyMembership, GovernanceBody, PartyMember, PartyOrganization
 from gridgov.orgs.selectors import (
     member_list,
@@ -17,13 +20,6 @@ from gridgov.orgs.selectors import (
 )
 
 from ..forms import ListFilterForm, MemberFilterForm, OrgFilterForm
-from .common import (
-    grid_crumbs,
-    list_page,
-    page_view,
-    paginate,
-    scoped_node,
-)
 
 
 @page_view

@@ -10,20 +10,16 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.scope import user_may
 from gridgov.core.audit import audit_record
+from gridgov.core.pages import page_view
 from gridgov.core.scoping import get_scoped_or_404
+from gridgov.dataio.pages import list_page
+from gridgov.grid.pages import grid_crumbs, scope_totals, scoped_node
 from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
 from gridgov.people.models import Household, Person, PersonSensitive, Relation
 from gridgov.people.selectors import household_list, person_list
 from gridgov.people.services import person_reveal
 
 from ..forms import HouseholdFilterForm, PersonFilterForm
-from .common import (
-    grid_crumbs,
-    list_page,
-    page_view,
-    scope_totals,
-    scoped_node,
-)
 
 
 @page_view

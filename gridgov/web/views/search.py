@@ -16,13 +16,12 @@ from django.views.decorators.http import require_http_methods
 
 from gridgov.core.crypto import mask_citizen_id
 from gridgov.core.identity import IdentifierError, parse_citizen_id
+from gridgov.core.pages import page_view
 from gridgov.core.urlguard import holds_personal_number, refusal_text
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import PartyOrganization
 from gridgov.people.models import Household
 from gridgov.people.selectors import person_search
-
-from .common import page_view
 
 SHOWN = 20
 MAX_QUERY = 100

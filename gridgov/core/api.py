@@ -1,4 +1,5 @@
-"""Helpers every resource module uses: scoped reads, scope-checked writes, paging, payloads."""
+"""What every app's API router uses: error bodies, scoped reads, scope-checked writes, paging,
+payloads. The NinjaAPI instance that mounts the routers is in ``gridgov.api``."""
 
 from __future__ import annotations
 
@@ -8,16 +9,46 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.renderers import JSONRenderer
 
 from gridgov.core.scoping import ScopedQuerySet
 
-from .errors import NotFound
-from .schemas.common import PageQuery
+from .api_schemas import PageQuery
 
 M = TypeVar("M", bound=models.Model)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+
+
+class NotFound(Http404):
+    """Absent, or outside the user's scope for the action: the two are never told apart."""
+
+    def __init__(self, what: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+
+
+# Common error responses, documented on every operation.
+# 400: a request that cannot be read (a NUL anywhere, core.middleware.NulRefusedMiddleware;
+# a broken body); 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+ERRORS_READ: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+ERRORS_WRITE: dict[int, Any] = {**ERRORS_READ, 403: ErrorOut, 413: ErrorOut}
+
+
+def not_found_message(what: str = "") -> str:
+    if what:
+        return _("%(what)s不存在，或不在您的权限范围内") % {"what": what}
+    return _("不存在，或不在您的权限范围内")
 
 
 class Utf8JSONRenderer(JSONRenderer):
