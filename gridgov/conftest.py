@@ -12,7 +12,11 @@ from gridgov.core.context import Source, actor_context
 from gridgov.core.identity import make_citizen_id
 
 # Fixtures of residents' matters (grid with boundaries, staff, new_matter), for every app.
-pytest_plugins = ["gridgov.cases.tests.fixtures"]
+pytest_plugins = [
+    "gridgov.cases.tests.fixtures",
+    "gridgov.testing.world",
+    "gridgov.testing.api",
+]
 
 _issued: dict[tuple[str, dt.date, str], int] = {}
 

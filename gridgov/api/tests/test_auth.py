@@ -14,8 +14,7 @@ from gridgov.accounts.roles import Role
 from gridgov.accounts.services import api_token_create, api_token_revoke
 from gridgov.core.models import AuditEntry
 from gridgov.people.models import Household
-
-from .conftest import BASE, ApiClient
+from gridgov.testing.api import BASE, ApiClient
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from .conftest import BASE
+from gridgov.testing.api import BASE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -41,9 +41,8 @@ from gridgov.orgs.services import (
     party_member_create,
     party_org_create,
 )
+from gridgov.testing.api import BASE
 from gridgov.wsgi import application
-
-from .conftest import BASE
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from gridgov.conftest import new_citizen_id
 from gridgov.core.models import AuditEntry
 from gridgov.core.oracle import NOT_HERE
 from gridgov.people.models import Person
-
-from .conftest import BASE
+from gridgov.testing.api import BASE
 
 
 @pytest.fixture

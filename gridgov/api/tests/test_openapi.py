@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Err
 
 from gridgov.orgs.services import body_create, party_org_create
+from gridgov.testing.api import BASE
 from gridgov.wsgi import application
-
-from .conftest import BASE
 
 pytestmark = pytest.mark.django_db
 

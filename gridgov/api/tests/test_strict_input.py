@@ -13,8 +13,7 @@ from gridgov.grid.models import GridNode
 from gridgov.grid.services import grid_node_create
 from gridgov.orgs.models import PartyOrganization
 from gridgov.orgs.services import party_org_create
-
-from .conftest import BASE
+from gridgov.testing.api import BASE
 
 pytestmark = pytest.mark.django_db
 
