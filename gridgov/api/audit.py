@@ -15,8 +15,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gridgov.accounts.roles import Action
-from gridgov.core.api import ERRORS_READ, NotFound, paginate
-from gridgov.core.api_schemas import IsoDate, PageQuery
+from gridgov.core.apischemas import IsoDate, PageQuery
+from gridgov.core.apitools import ERRORS_READ, NotFound, paginate
 from gridgov.core.json_types import INT64_MAX
 from gridgov.core.scoping import scope_paths
 from gridgov.core.selectors import audit_list

@@ -33,8 +33,15 @@ from gridgov.cases.selectors import (
 )
 from gridgov.cases.services import matter_act
 from gridgov.cases.transitions import TRANSITIONS, allowed_from
-from gridgov.core.api import ERRORS_READ, ERRORS_WRITE, NotFound, get_visible, paginate, rendered
-from gridgov.core.api_schemas import PageQuery
+from gridgov.core.apischemas import PageQuery
+from gridgov.core.apitools import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    NotFound,
+    get_visible,
+    paginate,
+    rendered,
+)
 from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household

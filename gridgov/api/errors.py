@@ -25,7 +25,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from gridgov.core.api import not_found_message
+from gridgov.core.apitools import not_found_message
 
 logger = logging.getLogger("gridgov.api")
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from gridgov.accounts.models import Assignment
-from gridgov.core.api import ErrorOut
-from gridgov.core.api_schemas import Choice, NodeRef, choice
+from gridgov.core.apischemas import Choice, NodeRef, choice
+from gridgov.core.apitools import ErrorOut
 
 from .auth import auth_user
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.accounts.roles import Action
-from gridgov.core.api import (
+from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
     get_visible,

@@ -8,7 +8,7 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 from ninja import NinjaAPI
 
 from gridgov.accounts import api as accounts_api
-from gridgov.core.api import RENDERER
+from gridgov.core.apitools import RENDERER
 
 from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user

@@ -11,7 +11,7 @@ from ninja import Field, Schema
 
 from gridgov.cases.models import OPEN_STATUSES
 from gridgov.cases.transitions import action_label
-from gridgov.core.api_schemas import Choice, IsoDate, NodeRef, UnderQuery, WriteSchema, choice
+from gridgov.core.apischemas import Choice, IsoDate, NodeRef, UnderQuery, WriteSchema, choice
 from gridgov.core.crypto import mask_name, mask_phone
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gridgov.core.api_schemas import Choice, UnderQuery, WriteSchema, choice
+from gridgov.core.apischemas import Choice, UnderQuery, WriteSchema, choice
 from gridgov.grid.models import GridLevel
 
 

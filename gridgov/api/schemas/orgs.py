@@ -9,7 +9,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gridgov.core.api_schemas import (
+from gridgov.core.apischemas import (
     Choice,
     NodeRef,
     OrgRef,

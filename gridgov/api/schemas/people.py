@@ -13,7 +13,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gridgov.core.api_schemas import (
+from gridgov.core.apischemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_OFFSET,

@@ -16,7 +16,7 @@ from ninja.renderers import JSONRenderer
 
 from gridgov.core.scoping import ScopedQuerySet
 
-from .api_schemas import PageQuery
+from .apischemas import PageQuery
 
 M = TypeVar("M", bound=models.Model)
 
