@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .backends import client_ip
 from .roles import Role
+from .signin import signin_lock_remaining
 
 _CODE = {"inputmode": "numeric", "autocomplete": "off", "placeholder": _("网格代码")}
 
@@ -84,3 +89,27 @@ class OwnPasswordForm(forms.Form):
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("两次输入的新密码不一致"))
         return data
+
+
+class LoginForm(AuthenticationForm):
+    """The sign-in form, with hints for phones (no autocapitalize of user names), that says
+    when an account or address is locked out after repeated failures (accounts.signin)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"autocapitalize": "none", "autocomplete": "username", "autofocus": True}
+        )
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        left = signin_lock_remaining(username=username, ip=client_ip(self.request))
+        if left is not None:
+            minutes = max(1, math.ceil(left.total_seconds() / 60))
+            raise forms.ValidationError(
+                _("登录失败次数过多，已暂时锁定。请%(m)d分钟后再试，或联系管理员。")
+                % {"m": minutes},
+                code="locked",
+            )
+        return super().clean()

@@ -12,6 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 PER_PAGE = 50
 # Filters on dates outside these bounds mean nothing here, and at the calendar's ends (0001-01-01,
@@ -69,3 +70,24 @@ def paginate(request: HttpRequest, queryset: QuerySet, *, count: int | None = No
     paginator = CountedPaginator(queryset, PER_PAGE, count=count)
     number = (request.GET.get("page") or "")[:20]  # longer is no page number; keep int() cheap
     return paginator.get_page(number)
+
+
+def search_field(placeholder: str) -> forms.CharField:
+    return forms.CharField(
+        label=_("查找"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": placeholder}),
+    )
+
+
+class ListFilterForm(forms.Form):
+    """Filters every list shares: the grid node to look under."""
+
+    under = forms.CharField(required=False, max_length=18, widget=forms.HiddenInput)
+
+    def value(self, name: str) -> str:
+        """The cleaned value, or empty when the field is missing or invalid (filters are lax)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name) or ""

@@ -26,10 +26,9 @@ from gridgov.cases.rules import (
     PHOTO_MAX_BYTES,
     PHOTO_MAX_COUNT,
 )
+from gridgov.core.pages import ListFilterForm
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridLevel, GridNode
-
-from .forms import ListFilterForm
 
 # Where the services name a place, the forms show it: the coordinates and the "no location"
 # error of routing belong to the place fields.

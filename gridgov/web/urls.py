@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from gridgov.accounts.forms import LoginForm
+
 from . import views
-from .forms import LoginForm
 
 app_name = "web"
 urlpatterns = [

@@ -35,9 +35,8 @@ from gridgov.core.models import Job, JobStatus
 from gridgov.core.pages import page_view
 from gridgov.core.scoping import may_anywhere
 from gridgov.core.sealed import SealError, unseal_file
+from gridgov.dataio.forms import ImportForm, kind_label
 from gridgov.dataio.schemas import SCHEMAS
-
-from ..forms import ImportForm, kind_label
 
 logger = logging.getLogger(__name__)
 

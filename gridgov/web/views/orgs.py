@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from gridgov.core.pages import page_view, paginate
+from gridgov.core.pages import ListFilterForm, page_view, paginate
 from gridgov.core.scoping import get_scoped_or_404, in_scope, scope_paths
 from gridgov.dataio.pages import list_page
 from gridgov.grid.pages import grid_crumbs, scoped_node
+from gridgov.orgs.forms import MemberFilterForm, OrgFilterForm
 from gridgov.orgs.models import BodyMembership, GovernanceBody, PartyMember, PartyOrganization
 from gridgov.orgs.selectors import (
     member_list,
@@ -18,8 +19,6 @@ from gridgov.orgs.selectors import (
     org_type_findings,
     supervision_barred,
 )
-
-from ..forms import ListFilterForm, MemberFilterForm, OrgFilterForm
 
 
 @page_view

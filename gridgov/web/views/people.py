@@ -15,11 +15,10 @@ from gridgov.core.scoping import get_scoped_or_404
 from gridgov.dataio.pages import list_page
 from gridgov.grid.pages import grid_crumbs, scope_totals, scoped_node
 from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
+from gridgov.people.forms import HouseholdFilterForm, PersonFilterForm
 from gridgov.people.models import Household, Person, PersonSensitive, Relation
 from gridgov.people.selectors import household_list, person_list
 from gridgov.people.services import person_reveal
-
-from ..forms import HouseholdFilterForm, PersonFilterForm
 
 
 @page_view
