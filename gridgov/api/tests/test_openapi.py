@@ -3,6 +3,10 @@ never produce a server error (schemathesis, a few examples per operation)."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -38,6 +42,33 @@ def test_openapi_document(tree):
     schema.validate()  # against the OpenAPI meta-schema
     errors = [result.err() for result in schema.get_all_operations() if isinstance(result, Err)]
     assert errors == []
+
+
+SNAPSHOT = Path(__file__).with_name("openapi_v1.json")
+
+
+def test_openapi_document_is_unchanged(tree):
+    """Paths, operation ids, parameters and schemas are what clients were generated from.
+
+    A deliberate change of the API updates the snapshot in the same commit: run this test with
+    GRIDGOV_UPDATE_OPENAPI_SNAPSHOT=1, and read the diff."""
+    doc = Client().get(f"{BASE}/openapi.json").json()
+    if os.environ.get("GRIDGOV_UPDATE_OPENAPI_SNAPSHOT") == "1":
+        text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
+        SNAPSHOT.write_text(text + "\n", encoding="utf-8")
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert sorted(doc["paths"]) == sorted(expected["paths"])
+    ids = {
+        (path, method): op["operationId"]
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+    }
+    assert ids == {
+        (path, method): op["operationId"]
+        for path, ops in expected["paths"].items()
+        for method, op in ops.items()
+    }
+    assert doc == expected
 
 
 @pytest.fixture
