@@ -12,13 +12,16 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from gridgov.core.audit import register_user_places
+        from gridgov.core.permissions import register_holders_provider
         from gridgov.core.scoping import register_scope_provider
         from gridgov.core.selectors import register_users_within
 
+        from . import checks  # noqa: F401  (registers its system checks)
         from .auditing import user_places, users_within
-        from .scope import user_scope_paths
+        from .scope import action_holders, user_scope_paths
 
         register_scope_provider(user_scope_paths)
+        register_holders_provider(action_holders)
         register_user_places(user_places)
         register_users_within(users_within)
         user_logged_in.connect(_signed_in, dispatch_uid="gridgov.accounts.signed_in")

@@ -1,4 +1,7 @@
-"""Roles (角色) and what each may do: the one table that decides every permission.
+"""Roles (角色): who they are, what each is for, and how they rank.
+
+What each role may do is declared by the apps, action by action, in their ``permissions.py``
+(``core.permissions``); ``ROLE_ACTIONS`` reads that registry.
 
 A role is held at a grid node and covers that node's subtree (permissions granted at a node
 flow down, as in Wagtail's collection permissions).
@@ -8,6 +11,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.core.permissions import RoleActions, role_allows
 
 
 class Role(models.TextChoices):
@@ -36,30 +41,10 @@ class Action(models.TextChoices):
     SUPERVISE_MATTER = "supervise_matter", _("督办与批准延期")
 
 
-_ALL = frozenset(Action.values)
-# The one table of permissions: every view, API operation, export and import asks it, for the
-# grid subtree where the user holds the role. Why each row is as it is: ROLE_NOTES.
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.COUNTY_ADMIN: _ALL,
-    Role.TOWN_CADRE: _ALL,
-    Role.VILLAGE_CADRE: _ALL - {Action.MANAGE_GRID, Action.MANAGE_USERS, Action.AUDIT},
-    Role.SUPERVISOR: frozenset({Action.VIEW, Action.EXPORT, Action.AUDIT}),
-    Role.GROUP_LEADER: frozenset(
-        {Action.VIEW, Action.CHANGE, Action.REPORT_MATTER, Action.HANDLE_MATTER}
-    ),
-    Role.GRID_WORKER: frozenset(
-        {
-            Action.VIEW,
-            Action.CHANGE,
-            Action.VIEW_SENSITIVE,
-            Action.REVEAL,
-            Action.REPORT_MATTER,
-            Action.HANDLE_MATTER,
-        }
-    ),
-    Role.LINKED_MEMBER: frozenset({Action.VIEW, Action.REPORT_MATTER}),
-    Role.VIEWER: frozenset({Action.VIEW}),
-}
+# role → the actions it holds, collected from every app's permissions.py (core.permissions):
+# every view, API operation, export and import asks it, for the grid subtree where the user
+# holds the role. Why each row is as it is: ROLE_NOTES.
+ROLE_ACTIONS = RoleActions(lambda: Role.values)
 
 ROLE_NOTES: dict[str, str] = {
     Role.COUNTY_ADMIN: _("县委组织部等县级管理部门：全县的网格、人员、组织、用户和审计。"),
@@ -77,10 +62,6 @@ ROLE_NOTES: dict[str, str] = {
     Role.LINKED_MEMBER: _("联户党员：查看所联系网格的信息，代群众登记民情事项。"),
     Role.VIEWER: _("查看员：只读。"),
 }
-
-
-def role_allows(role: str, action: str) -> bool:
-    return action in ROLE_ACTIONS.get(role, frozenset())
 
 
 # Rank of each role, highest first: a manager grants only roles at or below their own rank at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
@@ -67,3 +68,23 @@ def user_scope_paths(user: Any, action: str) -> list[str] | None:
 def user_may(user: Any, action: str, path: str) -> bool:
     paths = user_scope_paths(user, action)
     return paths is None or any(path.startswith(p) for p in paths)
+
+
+# Who holds which role at some nodes: read at every intake and for every warning of a tick, in
+# plain SQL (a fixed statement per depth of the grid), as the scope's own read.
+_HOLDERS_SQL = (
+    f"SELECT a.user_id, a.node_code, a.role FROM {Assignment._meta.db_table} a"
+    f" JOIN {get_user_model()._meta.db_table} u ON u.id = a.user_id"
+    " WHERE u.is_active AND a.node_code IN ({codes})"
+)
+
+
+def action_holders(action: str, codes: list[str]) -> list[tuple[int, str, str]]:
+    """(user id, node code, role) of the active users whose role at one of ``codes`` holds
+    ``action`` (core.permissions.Policy.holders asks this)."""
+    if not codes:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLDERS_SQL.format(codes=", ".join(["%s"] * len(codes))), codes)
+        rows = cursor.fetchall()
+    return [(user, code, role) for user, code, role in rows if role_allows(role, action)]

@@ -21,28 +21,19 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from gridgov.accounts.models import Assignment
-from gridgov.accounts.roles import Action, role_allows
+from gridgov.accounts.roles import Action
 from gridgov.core.freetext import mask_free_text
+from gridgov.core.permissions import policy_for
 from gridgov.core.sqlwrites import WriteBatch, insert_row
 from gridgov.grid.models import GridNode
 
 from .models import Delivery, Matter, Notification
 
 MAX_ATTEMPTS = 5
-# Who holds which role at a node and its ancestors: read at every intake and for every warning
-# of a tick, in plain SQL (a fixed statement per depth of the grid), as the scope's own read.
-_HANDLERS_SQL = (
-    f"SELECT a.user_id, a.node_code, a.role FROM {Assignment._meta.db_table} a"
-    f" JOIN {get_user_model()._meta.db_table} u ON u.id = a.user_id"
-    " WHERE u.is_active AND a.node_code IN ({codes})"
-)
 
 
 class Channel(Protocol):
@@ -81,12 +72,9 @@ def outbound_channel() -> Channel | None:
 def handlers_of(node: GridNode, *, role: str = "", action: str = Action.HANDLE_MATTER) -> list:
     """Users who may act at ``node``: those holding ``role`` there, else anyone there who may,
     else the nearest level above that has someone (a post left empty must not lose a matter)."""
-    codes = [*node.ancestor_codes(), node.code]
-    with connection.cursor() as cursor:
-        cursor.execute(_HANDLERS_SQL.format(codes=", ".join(["%s"] * len(codes))), codes)
-        rows = cursor.fetchall()
-    for code in reversed(codes):
-        here = [(u, r) for u, c, r in rows if c == code and role_allows(r, action)]
+    rows = policy_for(Matter).holders(action, node.code)
+    for code in [node.code, *reversed(node.ancestor_codes())]:
+        here = [(u, r) for u, c, r in rows if c == code]
         preferred = [u for u, r in here if r == role]
         chosen = preferred or [u for u, _ in here]
         if chosen:

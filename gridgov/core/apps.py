@@ -13,3 +13,6 @@ class CoreConfig(AppConfig):
             jobs,  # noqa: F401  (its retention rules)
             workdays,  # noqa: F401  (its rule, and the signals that refresh its cache)
         )
+        from .permissions import registered_actions
+
+        registered_actions()  # every app's permissions.py, before the first request asks
