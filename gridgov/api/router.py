@@ -8,10 +8,11 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 from ninja import NinjaAPI, Router
 
 from gridgov.accounts import api as accounts_api
+from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
 from gridgov.grid import api as grid_api
 
-from . import audit, bodies, cases, errors, me, members, orgs, people, posts
+from . import bodies, cases, errors, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -52,7 +53,7 @@ mount("/party-orgs", orgs.router, ids="gridgov_api_orgs")
 mount("/party-members", members.router, ids="gridgov_api_members")
 mount("/bodies", bodies.router, ids="gridgov_api_bodies")
 mount("/grid-posts", posts.router, ids="gridgov_api_posts")
-mount("/audit-entries", audit.router, ids="gridgov_api_audit")
+mount("/audit-entries", core_api.router, ids="gridgov_api_audit")
 mount("/users", accounts_api.router, ids="gridgov_accounts_api")
 mount("/matters", cases.matters, ids="gridgov_api_cases")
 mount("/matter-categories", cases.categories, ids="gridgov_api_cases")
