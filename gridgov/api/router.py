@@ -12,7 +12,7 @@ from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
 from gridgov.grid import api as grid_api
 
-from . import bodies, cases, errors, me, members, orgs, people, posts
+from . import bodies, cases, errors, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -45,7 +45,7 @@ def mount(prefix: str, router: Router, *, ids: str) -> None:
     api.add_router(prefix, router)
 
 
-mount("/me", me.router, ids="gridgov_api_me")
+mount("/me", accounts_api.me, ids="gridgov_api_me")
 mount("/grid-nodes", grid_api.router, ids="gridgov_api_grid")
 mount("/households", people.households, ids="gridgov_api_people")
 mount("/persons", people.persons, ids="gridgov_api_people")
