@@ -1,8 +1,11 @@
-"""The NinjaAPI instance of /api/v1/: authentication, error bodies, docs, and the resources.
+"""The NinjaAPI instance of /api/v1/ and the mounting of the apps' routers.
 
-Every operation needs a token or a session (401 otherwise); reads go through
+The instance carries what every operation shares: authentication (a token or a session, 401
+otherwise), the acting user of audited changes, error bodies, the docs and the JSON renderer.
+The resources are the apps' routers (``gridgov.<app>.api``), mounted below with ``mount``; a
+router still defined in this package is one not yet moved to its app. Reads go through
 ``Model.objects.restrict(user, "view")``, writes through the apps' services with the scope
-re-checked in the same transaction (common.scoped_write). Out of scope is always 404.
+re-checked in the same transaction (``core.apitools.scoped_write``). Out of scope is always 404.
 """
 
 from ninja import NinjaAPI, Router
@@ -35,8 +38,9 @@ def mount(prefix: str, router: Router, *, ids: str) -> None:
     """Mount an app's router at ``prefix``, its operations named ``<ids>_<function>``.
 
     ninja names an operation after the module that defines it; ``ids`` fixes the name's first
-    part (the module the router was first written in), so moving a router between modules does not rename the operations that clients
-    generated from the OpenAPI document call (api/tests/test_openapi.py pins them)."""
+    part (the module the router was first written in), so moving a router between modules does
+    not rename the operations that clients generated from the OpenAPI document call
+    (api/tests/test_openapi.py pins them)."""
     for view in router.path_operations.values():
         for operation in view.operations:
             operation.operation_id = (

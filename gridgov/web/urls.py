@@ -1,3 +1,10 @@
+"""The ``web`` namespace: the shell's own pages, and the apps' page lists included here.
+
+The shell's pages are home, sign-in/out, the grid node page and search (they combine apps). An
+app's page list (``gridgov.<app>.urls``, or ``accounts.web_urls``) has no ``app_name``, so
+included here its pages keep their names in ``web:`` (``web:audit``, ``web:roles``, …).
+"""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
