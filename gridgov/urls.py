@@ -1,6 +1,11 @@
-"""URL root: the web UI at /, the admin at /admin/, the REST API at /api/v1/, Open311 at
-/open311/v2/, residents' public pages at /p/; users and roles (/users/) and one's own password
-(/password/) from the accounts app."""
+"""URL root: mounts each part of the site at its prefix.
+
+- /api/v1/: the REST API (``gridgov.api``, which mounts the apps' routers);
+- /open311/v2/: the Open311 adapter; /p/: residents' public pages; /admin/: superusers only;
+- /users/… and /password/: the accounts app, in its own namespace ``accounts``;
+- everything else: the web shell (``gridgov.web.urls``: home, sign-in/out, grid node pages,
+  search), which also includes the apps' page lists, so their pages keep names in ``web:``.
+"""
 
 from django.contrib import admin
 from django.urls import include, path

@@ -5,6 +5,8 @@ there). The same rules as the pages: a user the caller may not manage, and a nod
 they may grant, answer 404; a role above the caller's own is refused (422); nothing here can
 make anyone superuser or staff (unknown fields are refused). Temporary passwords are returned
 once, in the answer that sets them.
+
+``me`` (/api/v1/me) is the signed-in user: who they are and where they hold which role.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from gridgov.core.apitools import ErrorOut
 from gridgov.grid.models import GridNode
 
 from . import services
@@ -23,6 +26,7 @@ from .authority import may_manage_anywhere
 from .models import Assignment
 from .schemas import (
     AssignmentCreate,
+    MeOut,
     PasswordReset,
     UserCreate,
     UserCreated,
@@ -36,6 +40,7 @@ from .schemas import (
 from .selectors import managed_assignment, managed_node, user_detail, user_list
 
 router = Router(tags=["用户与角色"])
+me = Router(tags=["当前用户"])
 User = get_user_model()
 _READ = {401: UsersErrorOut, 403: UsersErrorOut, 404: UsersErrorOut, 422: UsersFieldErrorsOut}
 
@@ -179,3 +184,15 @@ def revoke(request: HttpRequest, user_id: int, assignment_id: int):
     except (Assignment.DoesNotExist, User.DoesNotExist):
         raise _NotFound(_("角色")) from None
     return Status(204, None)
+
+
+@me.get("", response={200: MeOut, 401: ErrorOut}, summary="当前用户")
+def get_me(request: HttpRequest):
+    user = request.auth  # type: ignore[attr-defined]
+    assignments = Assignment.objects.filter(user=user).select_related("node").order_by("node__code")
+    return {
+        "username": user.username,
+        "full_name": user.get_full_name() or user.first_name,
+        "is_superuser": user.is_superuser,
+        "assignments": list(assignments),
+    }

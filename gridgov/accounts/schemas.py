@@ -1,4 +1,4 @@
-"""Schemas of the users-and-roles API (/api/v1/users/…)."""
+"""Schemas of the users-and-roles API (/api/v1/users/…) and of the signed-in user (/api/v1/me)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
+
+from gridgov.core.apischemas import Choice, NodeRef, choice
 
 from .roles import Role
 
@@ -108,3 +110,19 @@ class PasswordReset(Schema):
 class AssignmentCreate(_Body):
     node: str = Field(..., min_length=6, max_length=18, pattern=r"^\d+$", description="网格代码")
     role: Role
+
+
+class AssignmentOut(Schema):
+    node: NodeRef
+    role: Choice
+
+    @staticmethod
+    def resolve_role(obj: Any) -> dict[str, str]:
+        return choice(obj, "role")
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    is_superuser: bool
+    assignments: list[AssignmentOut]

@@ -1,4 +1,5 @@
-"""Pages of users and roles (用户与角色), for roles that manage users, and one's own password.
+"""Pages of users and roles (用户与角色), for roles that manage users, one's own password, and the
+role → action table (/roles/, for everyone signed in).
 
 Thin: reads through ``accounts.selectors``, changes through ``accounts.services`` with the
 signed-in user as the acting user. A user the manager may not manage answers 404, whether they
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from gridgov.core.pages import page_view
 from gridgov.grid.models import GridNode
 
 from . import services
@@ -27,7 +29,8 @@ from .authority import grant_choices, may_manage_anywhere
 from .forms import AssignmentForm, OwnPasswordForm, UserCreateForm, UserFilterForm
 from .models import Assignment
 from .passwords import SESSION_KEY
-from .roles import Role
+from .roles import ROLE_ACTIONS, ROLE_NOTES, Action, Role
+from .scope import user_assignments
 from .selectors import managed_assignment, managed_node, user_detail, user_list
 
 PER_PAGE = 50
@@ -241,3 +244,23 @@ def password_change(request: HttpRequest) -> HttpResponse:
             return redirect("web:home")
     must = bool(request.session.get(SESSION_KEY))
     return render(request, "accounts/password_change.html", {"form": form, "must": must, "nav": ""})
+
+
+@page_view
+def roles(request: HttpRequest) -> HttpResponse:
+    """The role → action table that decides every permission, and the user's own roles."""
+    actions = list(Action)
+    table = [
+        (role, ROLE_NOTES[role], [action in ROLE_ACTIONS[role] for action in actions])
+        for role in Role
+    ]
+    return render(
+        request,
+        "accounts/roles.html",
+        {
+            "actions": actions,
+            "table": table,
+            "mine": [(code, Role(role).label) for code, role in user_assignments(request.user)],
+            "nav": "roles",
+        },
+    )

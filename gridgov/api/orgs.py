@@ -19,13 +19,13 @@ from gridgov.core.apitools import (
     payload_data,
     scoped_write,
 )
+from gridgov.grid.api import node_label
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import PartyOrganization
 from gridgov.orgs.selectors import org_list
 from gridgov.orgs.services import party_org_create, party_org_update
 
 from .auth import auth_user
-from .grid import node_label
 from .schemas.orgs import (
     PartyOrgCreate,
     PartyOrgDetail,

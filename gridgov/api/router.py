@@ -1,16 +1,21 @@
-"""The NinjaAPI instance of /api/v1/: authentication, error bodies, docs, and the resources.
+"""The NinjaAPI instance of /api/v1/ and the mounting of the apps' routers.
 
-Every operation needs a token or a session (401 otherwise); reads go through
+The instance carries what every operation shares: authentication (a token or a session, 401
+otherwise), the acting user of audited changes, error bodies, the docs and the JSON renderer.
+The resources are the apps' routers (``gridgov.<app>.api``), mounted below with ``mount``; a
+router still defined in this package is one not yet moved to its app. Reads go through
 ``Model.objects.restrict(user, "view")``, writes through the apps' services with the scope
-re-checked in the same transaction (common.scoped_write). Out of scope is always 404.
+re-checked in the same transaction (``core.apitools.scoped_write``). Out of scope is always 404.
 """
 
 from ninja import NinjaAPI, Router
 
 from gridgov.accounts import api as accounts_api
+from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
+from gridgov.grid import api as grid_api
 
-from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
+from . import bodies, cases, errors, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -33,8 +38,9 @@ def mount(prefix: str, router: Router, *, ids: str) -> None:
     """Mount an app's router at ``prefix``, its operations named ``<ids>_<function>``.
 
     ninja names an operation after the module that defines it; ``ids`` fixes the name's first
-    part (the module the router was first written in), so moving a router between modules does not rename the operations that clients
-    generated from the OpenAPI document call (api/tests/test_openapi.py pins them)."""
+    part (the module the router was first written in), so moving a router between modules does
+    not rename the operations that clients generated from the OpenAPI document call
+    (api/tests/test_openapi.py pins them)."""
     for view in router.path_operations.values():
         for operation in view.operations:
             operation.operation_id = (
@@ -43,15 +49,15 @@ def mount(prefix: str, router: Router, *, ids: str) -> None:
     api.add_router(prefix, router)
 
 
-mount("/me", me.router, ids="gridgov_api_me")
-mount("/grid-nodes", grid.router, ids="gridgov_api_grid")
+mount("/me", accounts_api.me, ids="gridgov_api_me")
+mount("/grid-nodes", grid_api.router, ids="gridgov_api_grid")
 mount("/households", people.households, ids="gridgov_api_people")
 mount("/persons", people.persons, ids="gridgov_api_people")
 mount("/party-orgs", orgs.router, ids="gridgov_api_orgs")
 mount("/party-members", members.router, ids="gridgov_api_members")
 mount("/bodies", bodies.router, ids="gridgov_api_bodies")
 mount("/grid-posts", posts.router, ids="gridgov_api_posts")
-mount("/audit-entries", audit.router, ids="gridgov_api_audit")
+mount("/audit-entries", core_api.router, ids="gridgov_api_audit")
 mount("/users", accounts_api.router, ids="gridgov_accounts_api")
 mount("/matters", cases.matters, ids="gridgov_api_cases")
 mount("/matter-categories", cases.categories, ids="gridgov_api_cases")

@@ -1,5 +1,12 @@
+"""The ``web`` namespace: the shell's own pages, and the apps' page lists included here.
+
+The shell's pages are home, sign-in/out, the grid node page and search (they combine apps). An
+app's page list (``gridgov.<app>.urls``, or ``accounts.web_urls``) has no ``app_name``, so
+included here its pages keep their names in ``web:`` (``web:audit``, ``web:roles``, …).
+"""
+
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from gridgov.accounts.forms import LoginForm
 
@@ -41,8 +48,8 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
     path("inbox/unread/", views.inbox_unread, name="inbox_unread"),
-    path("audit/", views.audit_log, name="audit"),
-    path("roles/", views.roles, name="roles"),
+    path("", include("gridgov.core.urls")),
+    path("", include("gridgov.accounts.web_urls")),
     path("import/", views.import_page, name="import"),
     path("import/template/<str:kind>/", views.import_template, name="import_template"),
     path("import/jobs/<str:job_id>/", views.import_job, name="import_job"),

@@ -168,7 +168,7 @@ def test_oversized_body_is_413_json(admin, branch, settings):
 
 
 def test_a_fault_is_a_500_in_json_not_a_page(admin, monkeypatch):
-    from gridgov.api import grid
+    from gridgov.grid import api as grid
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated fault")

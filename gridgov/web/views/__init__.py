@@ -1,6 +1,5 @@
 """Pages of the web UI, one module per area; thin: they read through selectors and call services."""
 
-from .audit import audit_log, roles
 from .cases import matter_act_view, matter_detail, matter_new, matter_photo, matters
 from .grid import home, node_children, node_detail
 from .imports import (
@@ -25,7 +24,6 @@ from .people import (
 from .search import search
 
 __all__ = [
-    "audit_log",
     "body_detail",
     "home",
     "household_detail",
@@ -55,6 +53,5 @@ __all__ = [
     "person_reveal_view",
     "person_sensitive",
     "persons",
-    "roles",
     "search",
 ]

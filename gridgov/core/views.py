@@ -1,4 +1,10 @@
-"""The audit log, per object and per user, for roles that audit (县级管理员, 镇街干部, 村务监督委员)."""
+"""The audit log page (审计), per object and per user, for roles that audit (县级管理员, 镇街干部,
+村务监督委员).
+
+The page is core's because the audit chain is: it reads ``core.selectors.audit_list``, which
+asks the scope provider that accounts registers (``core.scoping``) where the user may audit, so
+nothing here imports an app. Mounted by ``gridgov.web.urls`` (URL name ``web:audit``).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.roles import ROLE_ACTIONS, ROLE_NOTES, Action, Role
-from gridgov.accounts.scope import user_assignments
-from gridgov.core.pages import FilterDateField, FilterIdField, page_view, paginate
-from gridgov.core.scoping import may_anywhere
-from gridgov.core.selectors import ACTION_LABELS, audit_list
+from .pages import FilterDateField, FilterIdField, page_view, paginate
+from .scoping import may_anywhere
+from .selectors import ACTION_LABELS, audit_list
 
 
 class AuditFilterForm(forms.Form):
@@ -52,7 +56,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         actor = get_user_model().objects.filter(pk=data["actor"]).only("username").first()
     return render(
         request,
-        "web/audit.html",
+        "core/audit.html",
         {
             "form": form,
             "page": paginate(request, entries),
@@ -61,25 +65,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "object_type": data.get("object_type") or "",
             "object_id": data.get("object_id") or "",
             "nav": "audit",
-        },
-    )
-
-
-@page_view
-def roles(request: HttpRequest) -> HttpResponse:
-    """The role → action table that decides every permission, and the user's own roles."""
-    actions = list(Action)
-    table = [
-        (role, ROLE_NOTES[role], [action in ROLE_ACTIONS[role] for action in actions])
-        for role in Role
-    ]
-    return render(
-        request,
-        "web/roles.html",
-        {
-            "actions": actions,
-            "table": table,
-            "mine": [(code, Role(role).label) for code, role in user_assignments(request.user)],
-            "nav": "roles",
         },
     )

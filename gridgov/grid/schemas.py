@@ -9,7 +9,8 @@ from typing import Any
 from ninja import Field, Schema
 
 from gridgov.core.apischemas import Choice, UnderQuery, WriteSchema, choice
-from gridgov.grid.models import GridLevel
+
+from .models import GridLevel
 
 
 class Counts(Schema):

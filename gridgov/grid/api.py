@@ -1,7 +1,9 @@
 """Grid nodes (网格节点): /grid-nodes/, addressed by code.
 
-Reads need "view" on the node; creating and editing need "manage_grid" at the node (the role
-table in gridgov/accounts/roles.py gives it to county admins and town cadres).
+Mounted by ``gridgov.api.router`` (authentication, error bodies and the acting user come from
+there). Reads need "view" on the node; creating and editing need "manage_grid" at the node (the
+role table in gridgov/accounts/roles.py gives it to county admins and town cadres). The actions
+are named by their strings: grid sits below accounts and does not import its role table.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gridgov.accounts.roles import Action
 from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -23,18 +24,17 @@ from gridgov.core.apitools import (
     scoped_write,
 )
 from gridgov.core.scoping import subtree_q
-from gridgov.grid.models import GridNode
-from gridgov.grid.selectors import children_with_counts, subtree_counts
-from gridgov.grid.services import grid_node_create, grid_node_update
 
-from .auth import auth_user
-from .schemas.grid import (
+from .models import GridNode
+from .schemas import (
     GridNodeCreate,
     GridNodeDetail,
     GridNodePage,
     GridNodeQuery,
     GridNodeUpdate,
 )
+from .selectors import children_with_counts, subtree_counts
+from .services import grid_node_create, grid_node_update
 
 router = Router(tags=["网格"])
 
@@ -70,7 +70,8 @@ def node_detail(node: GridNode) -> GridNode:
 @router.get("/", response={200: GridNodePage, **ERRORS_READ}, summary="网格节点列表")
 def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]):
     """Nodes the user may see, by code; ``under`` limits to a subtree."""
-    qs = GridNode.objects.restrict(auth_user(request), Action.VIEW)
+    user = request.auth  # type: ignore[attr-defined]
+    qs = GridNode.objects.restrict(user, "view")
     if query.under:
         qs = qs.within(query.under)
     if query.level:
@@ -89,13 +90,14 @@ def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]):
 
 @router.get("/{code}", response={200: GridNodeDetail, **ERRORS_READ}, summary="网格节点详情")
 def get_grid_node(request: HttpRequest, code: str):
-    node = get_visible(GridNode.objects, auth_user(request), what=node_label(code), code=code)
+    user = request.auth  # type: ignore[attr-defined]
+    node = get_visible(GridNode.objects, user, what=node_label(code), code=code)
     return node_detail(node)
 
 
 @router.post("/", response={201: GridNodeDetail, **ERRORS_WRITE}, summary="新增网格节点")
 def create_grid_node(request: HttpRequest, payload: GridNodeCreate):
-    user = auth_user(request)
+    user = request.auth  # type: ignore[attr-defined]
     parent = None
     if payload.parent:
         parent = get_visible(
@@ -103,7 +105,7 @@ def create_grid_node(request: HttpRequest, payload: GridNodeCreate):
         )
     data = payload_data(payload, omit=("parent",))
     node = scoped_write(
-        user, GridNode, Action.MANAGE_GRID, lambda: grid_node_create(parent=parent, **data)
+        user, GridNode, "manage_grid", lambda: grid_node_create(parent=parent, **data)
     )
     return Status(201, node_detail(node))
 
@@ -111,10 +113,10 @@ def create_grid_node(request: HttpRequest, payload: GridNodeCreate):
 @router.patch("/{code}", response={200: GridNodeDetail, **ERRORS_WRITE}, summary="修改网格节点")
 def update_grid_node(request: HttpRequest, code: str, payload: GridNodeUpdate):
     """Name, boundary and point; codes are identities (a re-division is an import)."""
-    user = auth_user(request)
-    node = get_visible(GridNode.objects, user, Action.MANAGE_GRID, what=node_label(code), code=code)
+    user = request.auth  # type: ignore[attr-defined]
+    node = get_visible(GridNode.objects, user, "manage_grid", what=node_label(code), code=code)
     data = payload_data(payload, exclude_unset=True)
     node = scoped_write(
-        user, GridNode, Action.MANAGE_GRID, lambda: grid_node_update(node=node, data=data)
+        user, GridNode, "manage_grid", lambda: grid_node_update(node=node, data=data)
     )
     return node_detail(node)
