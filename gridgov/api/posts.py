@@ -23,11 +23,11 @@ from gridgov.core.services import object_update
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import GridPost
 from gridgov.orgs.services import grid_post_create
+from gridgov.people.api import person_label
 from gridgov.people.models import Person
 
 from .auth import auth_user
 from .grid import node_label
-from .people import person_label
 from .schemas.orgs import GridPostCreate, GridPostOut, GridPostPage, GridPostQuery, GridPostUpdate
 
 router = Router(tags=["网格岗位"])

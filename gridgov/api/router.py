@@ -9,8 +9,9 @@ from ninja import NinjaAPI, Router
 
 from gridgov.accounts import api as accounts_api
 from gridgov.core.apitools import RENDERER
+from gridgov.people import api as people_api
 
-from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
+from . import audit, bodies, cases, errors, grid, me, members, orgs, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -45,8 +46,8 @@ def mount(prefix: str, router: Router, *, ids: str) -> None:
 
 mount("/me", me.router, ids="gridgov_api_me")
 mount("/grid-nodes", grid.router, ids="gridgov_api_grid")
-mount("/households", people.households, ids="gridgov_api_people")
-mount("/persons", people.persons, ids="gridgov_api_people")
+mount("/households", people_api.households, ids="gridgov_api_people")
+mount("/persons", people_api.persons, ids="gridgov_api_people")
 mount("/party-orgs", orgs.router, ids="gridgov_api_orgs")
 mount("/party-members", members.router, ids="gridgov_api_members")
 mount("/bodies", bodies.router, ids="gridgov_api_bodies")

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from gridgov.accounts.forms import LoginForm
 
@@ -20,12 +20,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("grid/<str:code>/", views.node_detail, name="node"),
     path("grid/<str:code>/children/", views.node_children, name="node_children"),
-    path("households/", views.households, name="households"),
-    path("households/<str:number>/", views.household_detail, name="household"),
-    path("persons/", views.persons, name="persons"),
-    path("persons/<int:pk>/", views.person_detail, name="person"),
-    path("persons/<int:pk>/sensitive/", views.person_sensitive, name="person_sensitive"),
-    path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person_reveal"),
+    # Households and persons (户、人员); their place in this list keeps the resolution order.
+    path("", include("gridgov.people.urls")),
     path("orgs/", views.orgs, name="orgs"),
     path("orgs/report/", views.org_report, name="org_report"),
     path("orgs/<str:code>/", views.org_detail, name="org"),

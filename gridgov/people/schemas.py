@@ -23,7 +23,8 @@ from gridgov.core.apischemas import (
     WriteSchema,
     choice,
 )
-from gridgov.people.models import (
+
+from .models import (
     DisabilityCategory,
     LeftBehind,
     MonitoringType,
@@ -32,7 +33,7 @@ from gridgov.people.models import (
     Sex,
     SpecialGroup,
 )
-from gridgov.people.selectors import HOUSEHOLD_TAGS
+from .selectors import HOUSEHOLD_TAGS
 
 HouseholdTag = enum.StrEnum("HouseholdTag", {key: key for key in HOUSEHOLD_TAGS})
 

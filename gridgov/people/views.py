@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,11 +17,15 @@ from gridgov.core.pages import page_view
 from gridgov.core.scoping import get_scoped_or_404
 from gridgov.dataio.pages import list_page
 from gridgov.grid.pages import grid_crumbs, scope_totals, scoped_node
-from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
-from gridgov.people.forms import HouseholdFilterForm, PersonFilterForm
-from gridgov.people.models import Household, Person, PersonSensitive, Relation
-from gridgov.people.selectors import household_list, person_list
-from gridgov.people.services import person_reveal
+
+from .forms import HouseholdFilterForm, PersonFilterForm
+from .models import Household, Person, PersonSensitive, Relation
+from .selectors import household_list, person_list
+from .services import person_reveal
+
+# Functions (user, person) -> context entries of the person page, added by the apps that build
+# on people in their AppConfig.ready() (orgs: ``orgs.selectors.person_page_part``).
+PERSON_PAGE_PARTS: list[Callable[[Any, Person], dict[str, Any]]] = []
 
 
 @page_view
@@ -37,7 +44,7 @@ def households(request: HttpRequest) -> HttpResponse:
         count = scope_totals(user, node).households
     return list_page(
         request,
-        template="web/households.html",
+        template="people/households.html",
         form=form,
         node=node,
         queryset=queryset,
@@ -64,7 +71,7 @@ def persons(request: HttpRequest) -> HttpResponse:
         count = scope_totals(user, node).persons
     return list_page(
         request,
-        template="web/persons.html",
+        template="people/persons.html",
         form=form,
         node=node,
         queryset=queryset,
@@ -92,7 +99,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/household.html",
+        "people/household.html",
         {
             "household": household,
             "crumbs": grid_crumbs(user, household.microgrid),
@@ -109,7 +116,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(
         Person.objects.select_related("household", "household__microgrid"), user, pk=pk
     )
-    return render(request, "web/person.html", _person_context(request, person))
+    return render(request, "people/person.html", _person_context(request, person))
 
 
 @page_view
@@ -130,9 +137,9 @@ def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     except ValidationError as exc:
         context["reveal_errors"] = [m for messages in exc.message_dict.values() for m in messages]
-        return render(request, "web/person.html", context, status=400)
+        return render(request, "people/person.html", context, status=400)
     context["revealed"] = {field: value or "—"}
-    return render(request, "web/person.html", context)
+    return render(request, "people/person.html", context)
 
 
 def _person_context(request: HttpRequest, person: Person) -> dict:
@@ -142,22 +149,9 @@ def _person_context(request: HttpRequest, person: Person) -> dict:
     return {
         "person": person,
         "crumbs": grid_crumbs(user, person.household.microgrid),
-        "member": PartyMember.objects.restrict(user)
-        .filter(person=person)
-        .select_related("organization")
-        .first(),
-        "memberships": list(
-            BodyMembership.objects.restrict(user)
-            .filter(person=person)
-            .select_related("body")
-            .order_by("-term_start")
-        ),
-        "posts": list(
-            GridPost.objects.restrict(user)
-            .filter(person=person)
-            .select_related("node")
-            .order_by("-start_on")
-        ),
+        # What the apps above people know of this person (orgs: party member record, bodies,
+        # grid posts); they register here, since people may not import them.
+        **{key: value for part in PERSON_PAGE_PARTS for key, value in part(user, person).items()},
         "moves": list(
             person.moves.select_related("from_household", "to_household").order_by("-moved_at")[:50]
         ),
@@ -181,7 +175,7 @@ def person_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     return render(
         request,
-        "web/partials/sensitive.html",
+        "people/partials/sensitive.html",
         {"person": person, "sensitive": _sensitive_viewed(user, person), "show_sensitive": True},
     )
 
