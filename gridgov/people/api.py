@@ -26,11 +26,10 @@ from gridgov.core.apitools import (
     payload_data,
     scoped_write,
 )
-from gridgov.core.audit import audit_record
 from gridgov.core.urlguard import holds_personal_number, refusal_text
 from gridgov.grid.models import GridNode
 
-from .models import Household, Person, PersonSensitive
+from .models import Household, Person
 from .schemas import (
     HouseholdCreate,
     HouseholdDetail,
@@ -59,6 +58,7 @@ from .services import (
     person_move,
     person_reveal,
     person_sensitive_set,
+    person_sensitive_view,
     person_update,
 )
 
@@ -227,19 +227,8 @@ def _persons_page(user: Any, query: PersonQuery | PersonSearch) -> dict[str, Any
 def get_person(request: HttpRequest, person_id: int):
     user = auth_user(request)
     person = get_visible(PERSON_READ, user, what=person_label(person_id), pk=person_id)
-    record = (
-        PersonSensitive.objects.restrict(user, Action.VIEW_SENSITIVE).filter(person=person).first()
-    )
-    if record is not None:
-        # Each view of sensitive data is logged (values stay out of the log).
-        audit_record(
-            action="view_sensitive",
-            object_type="people.personsensitive",
-            object_id=str(person.pk),
-            object_repr=person.name,
-            grid_path=person.grid_path,
-        )
-        person.sensitive_shown = record
+    # Each look at sensitive data is logged, as on the page (services.person_sensitive_view).
+    person.sensitive_shown = person_sensitive_view(user=user, person=person)
     return person
 
 

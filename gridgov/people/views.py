@@ -12,16 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.scope import user_may
-from gridgov.core.audit import audit_record
 from gridgov.core.pages import page_view
 from gridgov.core.scoping import get_scoped_or_404
 from gridgov.dataio.pages import list_page
 from gridgov.grid.pages import grid_crumbs, scope_totals, scoped_node
 
 from .forms import HouseholdFilterForm, PersonFilterForm
-from .models import Household, Person, PersonSensitive, Relation
+from .models import Household, Person, Relation
 from .selectors import household_list, person_list
-from .services import person_reveal
+from .services import person_reveal, person_sensitive_view
 
 # Functions (user, person) -> context entries of the person page, added by the apps that build
 # on people in their AppConfig.ready() (orgs: ``orgs.selectors.person_page_part``).
@@ -159,7 +158,7 @@ def _person_context(request: HttpRequest, person: Person) -> dict:
         "may_reveal": user_may(user, "reveal", person.grid_path),
         "may_audit": user_may(user, "audit", person.grid_path),
         "show_sensitive": show_sensitive,
-        "sensitive": _sensitive_viewed(user, person) if show_sensitive else None,
+        "sensitive": person_sensitive_view(user=user, person=person) if show_sensitive else None,
         "revealed": {},
         "nav": "persons",
     }
@@ -176,19 +175,9 @@ def person_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "people/partials/sensitive.html",
-        {"person": person, "sensitive": _sensitive_viewed(user, person), "show_sensitive": True},
+        {
+            "person": person,
+            "sensitive": person_sensitive_view(user=user, person=person),
+            "show_sensitive": True,
+        },
     )
-
-
-def _sensitive_viewed(user, person: Person) -> PersonSensitive | None:
-    """Read the sensitive record and log that this user saw it (PIPL Art. 28)."""
-    record = PersonSensitive.objects.restrict(user, "view_sensitive").filter(person=person).first()
-    audit_record(
-        action="view_sensitive",
-        object_type="people.person",
-        object_id=str(person.pk),
-        object_repr=person.name,
-        grid_path=person.grid_path,
-        after={"has_record": record is not None},
-    )
-    return record
