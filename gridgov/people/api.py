@@ -43,7 +43,6 @@ from .schemas import (
     PersonPage,
     PersonQuery,
     PersonSearch,
-    PersonTag,
     PersonUpdate,
     RevealIn,
     RevealOut,
@@ -67,11 +66,6 @@ persons = Router(tags=["人员"])
 
 HOUSEHOLD_READ = Household.objects.with_head().select_related("microgrid")
 PERSON_READ = Person.objects.select_related("household")
-PERSON_TAG_FILTERS = {
-    PersonTag.PARTY_MEMBER: {"is_party_member": True},
-    PersonTag.LIVES_ALONE: {"lives_alone": True},
-    PersonTag.LEFT_BEHIND: {"left_behind__gt": ""},
-}
 
 
 def auth_user(request: HttpRequest) -> Any:
@@ -215,11 +209,9 @@ def _persons_page(user: Any, query: PersonQuery | PersonSearch) -> dict[str, Any
         under=query.under,
         q=query.q,
         residence_type=query.residence_type.value if query.residence_type else "",
+        household=query.household,
+        tag=query.tag.value if query.tag else "",
     )
-    if query.household:
-        qs = qs.filter(household__number=query.household)
-    if query.tag:
-        qs = qs.filter(**PERSON_TAG_FILTERS[query.tag])
     return paginate(qs, query)
 
 

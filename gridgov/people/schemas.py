@@ -33,15 +33,12 @@ from .models import (
     Sex,
     SpecialGroup,
 )
-from .selectors import HOUSEHOLD_TAGS
+from .selectors import HOUSEHOLD_TAGS, PERSON_TAGS
 
 HouseholdTag = enum.StrEnum("HouseholdTag", {key: key for key in HOUSEHOLD_TAGS})
 
 
-class PersonTag(enum.StrEnum):
-    PARTY_MEMBER = "party_member"
-    LIVES_ALONE = "lives_alone"
-    LEFT_BEHIND = "left_behind"
+PersonTag = enum.StrEnum("PersonTag", {key: key for key in PERSON_TAGS})
 
 
 class HeadRef(Schema):

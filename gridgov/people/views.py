@@ -59,14 +59,15 @@ def households(request: HttpRequest) -> HttpResponse:
 def persons(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PersonFilterForm(request.GET)
-    under, q, residence = form.value("under"), form.value("q"), form.value("residence_type")
+    under = form.value("under")
+    filters = {name: form.value(name) for name in ("q", "residence_type", "household", "tag")}
     node = scoped_node(user, under)
     if under and node is None:
         queryset = Person.objects.none()
     else:
-        queryset = person_list(user, under=under, q=q, residence_type=residence)
+        queryset = person_list(user, under=under, **filters)
     count = None
-    if not (q or residence) and (node is not None or not under):
+    if not any(filters.values()) and (node is not None or not under):
         count = scope_totals(user, node).persons
     return list_page(
         request,
@@ -77,7 +78,7 @@ def persons(request: HttpRequest) -> HttpResponse:
         kind="persons",
         filename=_("人员"),
         nav="persons",
-        filtered=bool(q or residence),
+        filtered=any(filters.values()),
         count=count,
     )
 
