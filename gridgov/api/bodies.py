@@ -26,10 +26,10 @@ from gridgov.grid.api import node_label
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import BodyMembership, GovernanceBody
 from gridgov.orgs.services import body_create, membership_create
+from gridgov.people.api import person_label
 from gridgov.people.models import Person
 
 from .auth import auth_user
-from .people import person_label
 from .schemas.orgs import (
     BodyCreate,
     BodyOut,

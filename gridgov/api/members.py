@@ -23,11 +23,11 @@ from gridgov.core.crypto import lookup_hashes
 from gridgov.core.identity import IdentifierError, parse_citizen_id
 from gridgov.orgs.models import PartyMember, PartyOrganization
 from gridgov.orgs.services import party_member_create, party_member_transfer, party_member_update
+from gridgov.people.api import person_label
 from gridgov.people.models import Person
 
 from .auth import auth_user
 from .orgs import org_label
-from .people import person_label
 from .schemas.orgs import (
     MemberTag,
     PartyMemberCreate,

@@ -24,10 +24,10 @@ from gridgov.grid.api import node_label
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import GridPost
 from gridgov.orgs.services import grid_post_create
+from gridgov.people.api import person_label
 from gridgov.people.models import Person
 
 from .auth import auth_user
-from .people import person_label
 from .schemas.orgs import GridPostCreate, GridPostOut, GridPostPage, GridPostQuery, GridPostUpdate
 
 router = Router(tags=["网格岗位"])

@@ -14,8 +14,9 @@ from gridgov.accounts import api as accounts_api
 from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
 from gridgov.grid import api as grid_api
+from gridgov.people import api as people_api
 
-from . import bodies, cases, errors, members, orgs, people, posts
+from . import bodies, cases, errors, members, orgs, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -51,8 +52,8 @@ def mount(prefix: str, router: Router, *, ids: str) -> None:
 
 mount("/me", accounts_api.me, ids="gridgov_api_me")
 mount("/grid-nodes", grid_api.router, ids="gridgov_api_grid")
-mount("/households", people.households, ids="gridgov_api_people")
-mount("/persons", people.persons, ids="gridgov_api_people")
+mount("/households", people_api.households, ids="gridgov_api_people")
+mount("/persons", people_api.persons, ids="gridgov_api_people")
 mount("/party-orgs", orgs.router, ids="gridgov_api_orgs")
 mount("/party-members", members.router, ids="gridgov_api_members")
 mount("/bodies", bodies.router, ids="gridgov_api_bodies")

@@ -14,7 +14,14 @@ from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridLevel
 
 from . import rules
-from .models import BodyKind, BodyMembership, OrgKind, PartyMember, PartyOrganization
+from .models import (
+    BodyKind,
+    BodyMembership,
+    GridPost,
+    OrgKind,
+    PartyMember,
+    PartyOrganization,
+)
 
 
 def org_list(user: Any, *, under: str = "", kind: str = "") -> QuerySet:
@@ -176,3 +183,25 @@ def supervision_barred(user: Any, *, under: str = "") -> list[BarredMember]:
                 )
                 break
     return found
+
+
+def person_page_part(user: Any, person: Any) -> dict[str, Any]:
+    """The person page's party member record, body memberships and grid posts (all scoped)."""
+    return {
+        "member": PartyMember.objects.restrict(user)
+        .filter(person=person)
+        .select_related("organization")
+        .first(),
+        "memberships": list(
+            BodyMembership.objects.restrict(user)
+            .filter(person=person)
+            .select_related("body")
+            .order_by("-term_start")
+        ),
+        "posts": list(
+            GridPost.objects.restrict(user)
+            .filter(person=person)
+            .select_related("node")
+            .order_by("-start_on")
+        ),
+    }

@@ -13,6 +13,7 @@ from .models import Household, Person
 
 
 def household_list(user: Any, *, under: str = "", q: str = "", tag: str = "") -> QuerySet:
+    """The households list with its filters, the one read of the page, its export and the API."""
     qs = Household.objects.restrict(user, "view").with_head().select_related("microgrid")
     if under:
         qs = qs.within(under)
@@ -56,10 +57,32 @@ def person_search(user: Any, q: str, *, under: str = "") -> QuerySet:
     return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)
 
 
-def person_list(user: Any, *, under: str = "", q: str = "", residence_type: str = "") -> QuerySet:
+# Person tags (人员标签): columns of Person shown in every list, so filtering by them needs only
+# "view", as any other column.
+PERSON_TAGS = {
+    "party_member": {"is_party_member": True},
+    "lives_alone": {"lives_alone": True},
+    "left_behind": {"left_behind__gt": ""},
+}
+
+
+def person_list(
+    user: Any,
+    *,
+    under: str = "",
+    q: str = "",
+    residence_type: str = "",
+    household: str = "",
+    tag: str = "",
+) -> QuerySet:
+    """The persons list with its filters, the one read of the page, its export and the API."""
     qs = person_search(user, q, under=under) if q else Person.objects.restrict(user, "view")
     if under and not q:
         qs = qs.within(under)
     if residence_type:
         qs = qs.filter(residence_type=residence_type)
+    if household:
+        qs = qs.filter(household__number=household)
+    if tag:
+        qs = qs.filter(**PERSON_TAGS.get(tag, {}))
     return qs.select_related("household").order_by("grid_path", "household_id", "id")

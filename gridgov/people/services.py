@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.rules import REVEAL_REASON_MIN_CHARS
+from gridgov.accounts.scope import user_may
 from gridgov.core.audit import audit_record, snapshot
 from gridgov.core.crypto import (
     decrypt,
@@ -385,6 +386,29 @@ def person_sensitive_set(*, person: Person, data: dict[str, Any]) -> PersonSensi
     record.save()
     # Values stay out of the log: only which fields changed is recorded.
     audit_record(action="update", instance=record, after={"fields": sorted(data)})
+    return record
+
+
+def person_sensitive_view(*, user: Any, person: Person) -> PersonSensitive | None:
+    """A person's sensitive record (敏感信息) as ``user`` may see it; each look is audited.
+
+    The one read path of the page and the API (PIPL Art. 28). A user without "view_sensitive"
+    on the person gets None and no entry. Otherwise the look is logged against the person
+    (``people.person``, so it shows in the person's own audit history) whether or not a record
+    exists: that nothing is recorded about someone is itself something that user learned.
+    Values stay out of the log.
+    """
+    if not user_may(user, "view_sensitive", person.grid_path):
+        return None
+    record = PersonSensitive.objects.restrict(user, "view_sensitive").filter(person=person).first()
+    audit_record(
+        action="view_sensitive",
+        object_type="people.person",
+        object_id=str(person.pk),
+        object_repr=person.name,
+        grid_path=person.grid_path,
+        after={"has_record": record is not None},
+    )
     return record
 
 

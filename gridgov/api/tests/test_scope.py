@@ -162,7 +162,7 @@ def test_view_only_write_fails_the_recheck_and_leaves_nothing(tree, make_user, a
 
 def test_recheck_catches_a_service_that_lands_outside_the_scope(cadre_a, tree, monkeypatch):
     """The check reads the stored row: wherever the service put it, out of scope rolls back."""
-    from gridgov.api import people as people_api
+    from gridgov.people import api as people_api
     from gridgov.people.services import household_create
 
     def misplaced(*, microgrid, **fields):

@@ -13,21 +13,11 @@ from .imports import (
 from .inbox import inbox, inbox_read, inbox_unread
 from .measures import matter_measures_page
 from .orgs import body_detail, members, org_detail, org_report, orgs
-from .people import (
-    household_detail,
-    households,
-    person_detail,
-    person_reveal_view,
-    person_sensitive,
-    persons,
-)
 from .search import search
 
 __all__ = [
     "body_detail",
     "home",
-    "household_detail",
-    "households",
     "import_commit",
     "import_job",
     "import_page",
@@ -49,9 +39,5 @@ __all__ = [
     "org_detail",
     "org_report",
     "orgs",
-    "person_detail",
-    "person_reveal_view",
-    "person_sensitive",
-    "persons",
     "search",
 ]

@@ -23,7 +23,8 @@ from gridgov.core.apischemas import (
     WriteSchema,
     choice,
 )
-from gridgov.people.models import (
+
+from .models import (
     DisabilityCategory,
     LeftBehind,
     MonitoringType,
@@ -32,15 +33,12 @@ from gridgov.people.models import (
     Sex,
     SpecialGroup,
 )
-from gridgov.people.selectors import HOUSEHOLD_TAGS
+from .selectors import HOUSEHOLD_TAGS, PERSON_TAGS
 
 HouseholdTag = enum.StrEnum("HouseholdTag", {key: key for key in HOUSEHOLD_TAGS})
 
 
-class PersonTag(enum.StrEnum):
-    PARTY_MEMBER = "party_member"
-    LIVES_ALONE = "lives_alone"
-    LEFT_BEHIND = "left_behind"
+PersonTag = enum.StrEnum("PersonTag", {key: key for key in PERSON_TAGS})
 
 
 class HeadRef(Schema):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,16 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.scope import user_may
-from gridgov.core.audit import audit_record
 from gridgov.core.pages import page_view
 from gridgov.core.scoping import get_scoped_or_404
 from gridgov.dataio.pages import list_page
 from gridgov.grid.pages import grid_crumbs, scope_totals, scoped_node
-from gridgov.orgs.models import BodyMembership, GridPost, PartyMember
-from gridgov.people.forms import HouseholdFilterForm, PersonFilterForm
-from gridgov.people.models import Household, Person, PersonSensitive, Relation
-from gridgov.people.selectors import household_list, person_list
-from gridgov.people.services import person_reveal
+
+from .forms import HouseholdFilterForm, PersonFilterForm
+from .models import Household, Person, Relation
+from .selectors import household_list, person_list
+from .services import person_reveal, person_sensitive_view
+
+# Functions (user, person) -> context entries of the person page, added by the apps that build
+# on people in their AppConfig.ready() (orgs: ``orgs.selectors.person_page_part``).
+PERSON_PAGE_PARTS: list[Callable[[Any, Person], dict[str, Any]]] = []
 
 
 @page_view
@@ -37,7 +43,7 @@ def households(request: HttpRequest) -> HttpResponse:
         count = scope_totals(user, node).households
     return list_page(
         request,
-        template="web/households.html",
+        template="people/households.html",
         form=form,
         node=node,
         queryset=queryset,
@@ -53,25 +59,26 @@ def households(request: HttpRequest) -> HttpResponse:
 def persons(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PersonFilterForm(request.GET)
-    under, q, residence = form.value("under"), form.value("q"), form.value("residence_type")
+    under = form.value("under")
+    filters = {name: form.value(name) for name in ("q", "residence_type", "household", "tag")}
     node = scoped_node(user, under)
     if under and node is None:
         queryset = Person.objects.none()
     else:
-        queryset = person_list(user, under=under, q=q, residence_type=residence)
+        queryset = person_list(user, under=under, **filters)
     count = None
-    if not (q or residence) and (node is not None or not under):
+    if not any(filters.values()) and (node is not None or not under):
         count = scope_totals(user, node).persons
     return list_page(
         request,
-        template="web/persons.html",
+        template="people/persons.html",
         form=form,
         node=node,
         queryset=queryset,
         kind="persons",
         filename=_("人员"),
         nav="persons",
-        filtered=bool(q or residence),
+        filtered=any(filters.values()),
         count=count,
     )
 
@@ -92,7 +99,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/household.html",
+        "people/household.html",
         {
             "household": household,
             "crumbs": grid_crumbs(user, household.microgrid),
@@ -109,7 +116,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(
         Person.objects.select_related("household", "household__microgrid"), user, pk=pk
     )
-    return render(request, "web/person.html", _person_context(request, person))
+    return render(request, "people/person.html", _person_context(request, person))
 
 
 @page_view
@@ -130,9 +137,9 @@ def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     except ValidationError as exc:
         context["reveal_errors"] = [m for messages in exc.message_dict.values() for m in messages]
-        return render(request, "web/person.html", context, status=400)
+        return render(request, "people/person.html", context, status=400)
     context["revealed"] = {field: value or "—"}
-    return render(request, "web/person.html", context)
+    return render(request, "people/person.html", context)
 
 
 def _person_context(request: HttpRequest, person: Person) -> dict:
@@ -142,22 +149,9 @@ def _person_context(request: HttpRequest, person: Person) -> dict:
     return {
         "person": person,
         "crumbs": grid_crumbs(user, person.household.microgrid),
-        "member": PartyMember.objects.restrict(user)
-        .filter(person=person)
-        .select_related("organization")
-        .first(),
-        "memberships": list(
-            BodyMembership.objects.restrict(user)
-            .filter(person=person)
-            .select_related("body")
-            .order_by("-term_start")
-        ),
-        "posts": list(
-            GridPost.objects.restrict(user)
-            .filter(person=person)
-            .select_related("node")
-            .order_by("-start_on")
-        ),
+        # What the apps above people know of this person (orgs: party member record, bodies,
+        # grid posts); they register here, since people may not import them.
+        **{key: value for part in PERSON_PAGE_PARTS for key, value in part(user, person).items()},
         "moves": list(
             person.moves.select_related("from_household", "to_household").order_by("-moved_at")[:50]
         ),
@@ -165,7 +159,7 @@ def _person_context(request: HttpRequest, person: Person) -> dict:
         "may_reveal": user_may(user, "reveal", person.grid_path),
         "may_audit": user_may(user, "audit", person.grid_path),
         "show_sensitive": show_sensitive,
-        "sensitive": _sensitive_viewed(user, person) if show_sensitive else None,
+        "sensitive": person_sensitive_view(user=user, person=person) if show_sensitive else None,
         "revealed": {},
         "nav": "persons",
     }
@@ -181,20 +175,10 @@ def person_sensitive(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     return render(
         request,
-        "web/partials/sensitive.html",
-        {"person": person, "sensitive": _sensitive_viewed(user, person), "show_sensitive": True},
+        "people/partials/sensitive.html",
+        {
+            "person": person,
+            "sensitive": person_sensitive_view(user=user, person=person),
+            "show_sensitive": True,
+        },
     )
-
-
-def _sensitive_viewed(user, person: Person) -> PersonSensitive | None:
-    """Read the sensitive record and log that this user saw it (PIPL Art. 28)."""
-    record = PersonSensitive.objects.restrict(user, "view_sensitive").filter(person=person).first()
-    audit_record(
-        action="view_sensitive",
-        object_type="people.person",
-        object_id=str(person.pk),
-        object_repr=person.name,
-        grid_path=person.grid_path,
-        after={"has_record": record is not None},
-    )
-    return record
