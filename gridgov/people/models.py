@@ -26,7 +26,7 @@ class MonitoringType(models.TextChoices):
 
 # The natural keys' unique constraints are declared by expression (``F("number")``) rather than
 # by field so that both databases build them as separate unique indexes (on a plain column all the
-# same), which a first load can drop and rebuild (``gridgov.grid.bulk.indexes_rebuilt``). Declared
+# same), which a first load can drop and rebuild (``gridgov.core.bulkload.indexes_rebuilt``). Declared
 # by field, SQLite writes the constraint into its CREATE TABLE, where it cannot be dropped, and a
 # first load of 2.9 million persons spends 29 s of 42 s inserting into that index at random.
 
