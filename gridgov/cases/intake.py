@@ -157,6 +157,7 @@ def matter_create(
         upload.seek(0)
         photo_rows.append((upload, content_type, hashlib.sha256(upload.read()).hexdigest()))
         upload.seek(0)
+    # Plain SQL writes (sqlwrites): measured by bench/load.py (writes phase, create).
     # Everything above reads or checks; only the writes below hold the database's write lock
     # (SQLite lets one writer in at a time).
     if photo_rows or not stands_alone():

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.crypto import decrypt, lookup_hash
 from gridgov.core.fields import BytewiseCharField
+from gridgov.core.models import ScopedModel
 from gridgov.core.scoping import ScopedQuerySet
 from gridgov.grid.models import GridLevel
 
@@ -151,15 +152,13 @@ class MatterQuerySet(ScopedQuerySet):
         return self.select_related(*STEP_RELATED).defer(*DISPLAY_DEFERRED)
 
 
-class Matter(models.Model):
+class Matter(ScopedModel):
     """A resident's matter (民情事项): one number, one owner at a time, one answer at the end.
 
     ``grid_path`` is where the matter is (the micro-grid of the household or the point, or a
     town's inbox): it scopes who may see it, so everyone above that place follows it after an
     escalation. ``handler_path`` is the level that holds it now: who may act on it.
     """
-
-    scope_path_field = "grid_path"
 
     number = BytewiseCharField(_("编号"), max_length=20, unique=True)
     tracking_token = models.CharField(max_length=32, unique=True, default=new_tracking_token)
@@ -186,7 +185,6 @@ class Matter(models.Model):
     grid_node = models.ForeignKey(
         "grid.GridNode", verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="+"
     )
-    grid_path = BytewiseCharField(_("网格路径"), max_length=18, editable=False)
     routed_by = models.CharField(_("定位方式"), max_length=16, blank=True)
     # Who holds it
     handler_node = models.ForeignKey(

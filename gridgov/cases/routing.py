@@ -63,6 +63,7 @@ def validate_point(lat: float | None, lng: float | None) -> None:
 # The places a matter is routed to, without their boundaries: polygons of up to thousands of
 # points, parsed from JSON on every read, which routing (done by the index) never needs.
 _NODES = GridNode.objects.defer("boundary")
+# Compiled once: read at intake, measured by bench/load.py (writes, create).
 _NODE = CompiledRead("cases.routing.node")  # read at every intake, by id or by code
 
 

@@ -86,6 +86,7 @@ def matters_filtered(
 _TIMELINE = CompiledRead("cases.timeline")
 _TIMELINE_ROWS = MatterEvent.objects.select_related("actor")
 _EVENT_MATTER = MatterEvent._meta.get_field("matter")
+# Compiled once: read at intake, measured by bench/load.py (writes, create).
 _CATEGORY = CompiledRead("cases.category")
 
 

@@ -45,6 +45,7 @@ STEP_RETRY_PAUSE_S = 0.01
 
 # Every step reads its matter with five related rows, its timeline and whether merged matters
 # wait for its answer: compiled once, not at every step.
+# Compiled once: read by every step, measured by bench/load.py (writes, sign/note/settle).
 _STEP_READ = CompiledRead("cases.step_read")
 _STEP_ROWS = Matter.objects.for_step().annotate(
     timeline_json=timeline_column(), merged_waiting=merged_waiting_column()
@@ -141,6 +142,7 @@ def writing(alone: bool) -> Iterator[WriteBatch]:
     chain's head stays locked only while that statement runs. Otherwise the body runs in a
     transaction, and an outdated row raises and rolls back everything it wrote.
     """
+    # Plain SQL in one batch: measured by bench/load.py (writes phase, sign/note/settle).
     if alone and stands_alone():
         with write_batch() as batch:
             yield batch

@@ -187,6 +187,7 @@ def _chain_append(entry: AuditEntry, batch: WriteBatch | None = None) -> None:
     then taken and released in the fewest round trips, and it is the one lock every writer
     queues on.
     """
+    # Plain SQL on both engines: bench/load.py (writes phase; every write ends here).
     connection = transaction.get_connection()
     payload = _entry_payload(_hashed_fields(entry))
     if not joins_writes(connection):

@@ -34,3 +34,26 @@ def trusted_proxies_valid(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def compiled_reads_django_version(app_configs, **kwargs):
+    """``core.compiled`` reuses Django's compiler internals: only on the versions it was tested on."""
+    import django
+    from django.core.checks import Error
+
+    from .compiled import TESTED_DJANGO
+
+    (low, high), running = TESTED_DJANGO, tuple(django.VERSION[:2])
+    if low <= running < high:
+        return []
+    tested = f"{low[0]}.{low[1]} <= Django < {high[0]}.{high[1]}"
+    return [
+        Error(
+            f"Django {django.get_version()} is not a version gridgov.core.compiled was tested "
+            f"on ({tested}): it reuses the SQL compiler's internals.",
+            hint="Install the Django of requirements.lock, or test core.compiled on this "
+            "version (gridgov/core/tests/test_compiled.py) and widen TESTED_DJANGO.",
+            id="core.E002",
+        )
+    ]

@@ -34,6 +34,12 @@ from django.db.models.query import (
     ValuesListIterable,
 )
 
+# The Django versions whose compiler internals this was written and tested against (``SQLCompiler``
+# ``setup_query``/``pre_sql_setup``, ``klass_info``, ``results_iter`` and the iterables):
+# from the first to before the second. ``core.checks`` refuses to start on another version, since
+# a change there would give wrong rows rather than an error.
+TESTED_DJANGO = ((5, 2), (5, 3))
+
 # The iterables that take their rows from the compiler's ``results_iter``: instances, dicts,
 # tuples and single values.
 _ITERABLES = (ModelIterable, ValuesIterable, ValuesListIterable, FlatValuesListIterable)

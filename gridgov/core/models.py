@@ -8,7 +8,38 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import BytewiseCharField
 from .scoping import ScopedQuerySet
+
+
+class ScopedModel(models.Model):
+    """A row that belongs to a place on the grid: read by subtree through its ``grid_path``.
+
+    ``grid_path`` is a copy of the code of the row's grid node (see ``scoping``), written by the
+    services and the bulk loads when the row is placed or moved, so that a subtree read is one
+    index range on the row's own table. Bytewise, so that PostgreSQL orders and compares it like
+    SQLite (the range ``[P, P~)`` and prefix ``LIKE`` then use the same B-tree index).
+
+    The index on ``grid_path`` is declared in ``Meta.indexes`` (``BytewiseCharField`` explains
+    why not ``db_index``). A model that declares its own ``Meta.indexes`` replaces it: it then
+    either inherits ``ScopedModel.Meta`` and lists ``*ScopedModel.Meta.indexes``, or declares a
+    composite index led by ``grid_path``, which serves subtree reads all the same.
+
+    Which field leads to the grid node differs between models (``microgrid``, ``node``,
+    ``grid_node``, or another scoped row such as ``household``), so copying the path stays with
+    the code that places the row: ``save()`` does not read the node, which would cost a query
+    where the caller already holds the path, and ``bulk_create`` and the SQL loads skip it.
+    """
+
+    scope_path_field = "grid_path"
+
+    grid_path = BytewiseCharField(_("网格路径"), max_length=18, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["grid_path"], name="%(app_label)s_%(class)s_path")]
 
 
 class AuditEntry(models.Model):

@@ -27,7 +27,7 @@ Speed (see the report of the import task for figures): rows are validated by pla
 (``kinds``), IDs through a fast path equal to ``parse_citizen_id``, personal values encrypted
 with one cipher object per import; big files are validated in a worker process when a core is
 free (``pipeline``); a first load rebuilds the target table's secondary indexes instead of
-maintaining them row by row (``gridgov.grid.bulk.indexes_rebuilt``).
+maintaining them row by row (``gridgov.core.bulkload.indexes_rebuilt``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connection
 
-from gridgov.grid.bulk import inner
+from gridgov.core.bulkload import inner
 
 from .errors import ErrorSink
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gridgov.grid.bulk import (
+from gridgov.core.bulkload import (
     LoadCounts,
     analyze,
     any_differs,
     classify,
-    common_path,
     db_now,
     differs,
     execute,
@@ -30,6 +29,7 @@ from gridgov.grid.bulk import (
     table,
     upsert,
 )
+from gridgov.grid.bulk import common_path
 from gridgov.grid.models import GridNode
 from gridgov.people.bulk import party_flags_set
 from gridgov.people.models import Person

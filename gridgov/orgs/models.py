@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.scoping import ScopedQuerySet
+from gridgov.core.models import ScopedModel
 
 
 class OrgKind(models.TextChoices):
@@ -18,10 +18,8 @@ class OrgKind(models.TextChoices):
     SERVICE_TEAM = "service_team", _("党员服务团队")
 
 
-class PartyOrganization(models.Model):
+class PartyOrganization(ScopedModel):
     """A party organization (党组织) on a grid node, under its parent organization."""
-
-    scope_path_field = "grid_path"
 
     code = models.CharField(_("组织代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
@@ -32,7 +30,6 @@ class PartyOrganization(models.Model):
         on_delete=models.PROTECT,
         related_name="party_organizations",
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True, editable=False)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级组织"),
@@ -46,9 +43,7 @@ class PartyOrganization(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
         ordering = ["grid_path", "code"]
@@ -62,10 +57,8 @@ class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("预备党员")
 
 
-class PartyMember(models.Model):
+class PartyMember(ScopedModel):
     """A party member record (党员): the person, their organization and membership dates."""
-
-    scope_path_field = "grid_path"
 
     person = models.OneToOneField(
         "people.Person",
@@ -79,7 +72,6 @@ class PartyMember(models.Model):
         on_delete=models.PROTECT,
         related_name="members",
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True, editable=False)
     status = models.CharField(_("党员类别"), max_length=16, choices=MemberStatus.choices)
     joined_on = models.DateField(_("入党日期"))
     full_member_on = models.DateField(_("转正日期"), null=True, blank=True)
@@ -89,9 +81,7 @@ class PartyMember(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["organization_id", "id"]
@@ -117,10 +107,8 @@ class BodyKind(models.TextChoices):
     COLLECTIVE_ECONOMY = "collective_economy", _("集体经济组织")
 
 
-class GovernanceBody(models.Model):
+class GovernanceBody(ScopedModel):
     """A self-governance body (自治组织) on a grid node."""
-
-    scope_path_field = "grid_path"
 
     code = models.CharField(_("组织代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100)
@@ -128,12 +116,9 @@ class GovernanceBody(models.Model):
     node = models.ForeignKey(
         "grid.GridNode", verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="bodies"
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("自治组织")
         verbose_name_plural = _("自治组织")
         ordering = ["grid_path", "kind"]
@@ -152,10 +137,8 @@ class BodyRole(models.TextChoices):
     ENVIRONMENT = "environment", _("环保员")
 
 
-class BodyMembership(models.Model):
+class BodyMembership(ScopedModel):
     """A person's seat in a body for a term (任期)."""
-
-    scope_path_field = "grid_path"
 
     body = models.ForeignKey(
         GovernanceBody, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="memberships"
@@ -166,14 +149,11 @@ class BodyMembership(models.Model):
         on_delete=models.PROTECT,
         related_name="memberships",
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True, editable=False)
     role = models.CharField(_("职务"), max_length=16, choices=BodyRole.choices)
     term_start = models.DateField(_("任期开始"))
     term_end = models.DateField(_("任期结束"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("组织成员")
         verbose_name_plural = _("组织成员")
         ordering = ["body_id", "role", "id"]
@@ -203,15 +183,12 @@ class GridPostKind(models.TextChoices):
     WORKER = "worker", _("专职网格员")
 
 
-class GridPost(models.Model):
+class GridPost(ScopedModel):
     """A grid post held by a person (网格长, 专职网格员) (002)."""
-
-    scope_path_field = "grid_path"
 
     node = models.ForeignKey(
         "grid.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="posts"
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True, editable=False)
     person = models.ForeignKey(
         "people.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="grid_posts"
     )
@@ -219,9 +196,7 @@ class GridPost(models.Model):
     start_on = models.DateField(_("开始"))
     end_on = models.DateField(_("结束"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("网格岗位")
         verbose_name_plural = _("网格岗位")
         ordering = ["grid_path", "kind"]

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gridgov.grid.bulk import (
+from gridgov.core.bulkload import (
     LoadCounts,
     analyze,
     any_differs,
     classify,
-    common_path,
     db_now,
     execute,
     fetch_one,
@@ -37,6 +36,7 @@ from gridgov.grid.bulk import (
     table,
     upsert,
 )
+from gridgov.grid.bulk import common_path
 from gridgov.grid.models import GridLevel, GridNode
 
 from .models import (

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.crypto import decrypt
 from gridgov.core.fields import BytewiseCharField
+from gridgov.core.models import ScopedModel
 from gridgov.core.scoping import ScopedQuerySet
 
 
@@ -25,7 +26,7 @@ class MonitoringType(models.TextChoices):
 
 # The natural keys' unique constraints are declared by expression (``F("number")``) rather than
 # by field so that both databases build them as separate unique indexes (on a plain column all the
-# same), which a first load can drop and rebuild (``gridgov.grid.bulk.indexes_rebuilt``). Declared
+# same), which a first load can drop and rebuild (``gridgov.core.bulkload.indexes_rebuilt``). Declared
 # by field, SQLite writes the constraint into its CREATE TABLE, where it cannot be dropped, and a
 # first load of 2.9 million persons spends 29 s of 42 s inserting into that index at random.
 
@@ -42,7 +43,7 @@ class HouseholdQuerySet(ScopedQuerySet):
         )
 
 
-class Household(models.Model):
+class Household(ScopedModel):
     """A household (户), living in one micro-grid."""
 
     number = BytewiseCharField(_("户编号"), max_length=32)
@@ -55,7 +56,6 @@ class Household(models.Model):
         on_delete=models.PROTECT,
         related_name="households",
     )
-    grid_path = BytewiseCharField(_("网格路径"), max_length=18, editable=False)
     is_dibao = models.BooleanField(_("低保户"), default=False)
     is_tekun = models.BooleanField(_("特困供养"), default=False)
     is_tuopin = models.BooleanField(_("脱贫户"), default=False)
@@ -139,13 +139,12 @@ class LeftBehind(models.TextChoices):
     ELDERLY = "elderly", _("留守老人")
 
 
-class Person(models.Model):
+class Person(ScopedModel):
     """A person (人) of a household. The citizen ID is encrypted; a keyed hash finds it."""
 
     household = models.ForeignKey(
         Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="members"
     )
-    grid_path = BytewiseCharField(_("网格路径"), max_length=18, editable=False)
     name = BytewiseCharField(_("姓名"), max_length=50)
     id_cipher = models.BinaryField(_("身份证号（密文）"), editable=False)
     id_hash = BytewiseCharField(max_length=32, editable=False)
@@ -171,8 +170,6 @@ class Person(models.Model):
     is_party_member = models.BooleanField(_("党员"), default=False, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人员")
@@ -220,7 +217,7 @@ class DisabilityCategory(models.TextChoices):
     MULTIPLE = "7", _("多重残疾")
 
 
-class PersonSensitive(models.Model):
+class PersonSensitive(ScopedModel):
     """Sensitive personal information (敏感个人信息, PIPL Art. 28), kept apart from Person.
 
     Only roles that need it read this table; each view of it is logged.
@@ -233,7 +230,6 @@ class PersonSensitive(models.Model):
         on_delete=models.CASCADE,
         related_name="sensitive",
     )
-    grid_path = BytewiseCharField(_("网格路径"), max_length=18, editable=False)
     special_group = models.CharField(
         _("特殊人群"), max_length=16, choices=SpecialGroup.choices, blank=True, default=""
     )
@@ -246,8 +242,6 @@ class PersonSensitive(models.Model):
     serious_illness = models.BooleanField(_("大病/重病"), default=False)
     health_note = models.CharField(_("健康状况"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("敏感信息")
@@ -266,7 +260,7 @@ class PersonSensitive(models.Model):
         )
 
 
-class HouseholdMove(models.Model):
+class HouseholdMove(ScopedModel):
     """History: a household moved from one micro-grid to another (户迁移记录)."""
 
     household = models.ForeignKey(
@@ -278,13 +272,10 @@ class HouseholdMove(models.Model):
     to_microgrid = models.ForeignKey(
         "grid.GridNode", verbose_name=_("新微网格"), on_delete=models.PROTECT, related_name="+"
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True)
     moved_at = models.DateTimeField(_("时间"))
     reason = models.CharField(_("原因"), max_length=200, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("户迁移记录")
         verbose_name_plural = _("户迁移记录")
         ordering = ["-moved_at", "-id"]
@@ -293,7 +284,7 @@ class HouseholdMove(models.Model):
         return f"{self.household_id}: {self.from_microgrid_id} → {self.to_microgrid_id}"
 
 
-class PersonMove(models.Model):
+class PersonMove(ScopedModel):
     """History: a person moved from one household to another (人员迁移记录)."""
 
     person = models.ForeignKey(
@@ -305,13 +296,10 @@ class PersonMove(models.Model):
     to_household = models.ForeignKey(
         Household, verbose_name=_("新户"), on_delete=models.PROTECT, related_name="+"
     )
-    grid_path = models.CharField(_("网格路径"), max_length=18, db_index=True)
     moved_at = models.DateTimeField(_("时间"))
     reason = models.CharField(_("原因"), max_length=200, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ScopedModel.Meta):
         verbose_name = _("人员迁移记录")
         verbose_name_plural = _("人员迁移记录")
         ordering = ["-moved_at", "-id"]

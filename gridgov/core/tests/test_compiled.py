@@ -187,3 +187,19 @@ def test_past_the_limit_of_shapes_a_read_runs_through_the_orm(tree, monkeypatch)
         rows = _with_parents().filter(code__in=codes[:size])
         assert [n.code for n in read.fetch(rows)] == codes[:size]
     assert len(read._kept) == 2  # lists of one and two values; three and four were not kept
+
+
+def test_the_django_version_is_checked(monkeypatch):
+    """Outside the tested versions the system check stops the server; inside it says nothing."""
+    import django
+
+    from gridgov.core.checks import compiled_reads_django_version
+    from gridgov.core.compiled import TESTED_DJANGO
+
+    assert compiled_reads_django_version(None) == []
+    (low, high) = TESTED_DJANGO
+    for version in [(*high, 0, "final", 0), (low[0], low[1] - 1, 0, "final", 0)]:
+        monkeypatch.setattr(django, "VERSION", version)
+        errors = compiled_reads_django_version(None)
+        assert [e.id for e in errors] == ["core.E002"]
+        assert errors[0].is_serious()

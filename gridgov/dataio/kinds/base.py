@@ -16,8 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.bulkload import LoadCounts
 from gridgov.core.scoping import PATH_END, collapse_paths, scope_paths
-from gridgov.grid.bulk import LoadCounts
 
 from ..errors import ErrorSink
 from ..schemas import Column, Schema

@@ -6,8 +6,9 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.bulkload import LoadCounts, table
 from gridgov.core.identity import IdentifierError, validate_county_code
-from gridgov.grid.bulk import LoadCounts, grid_nodes_load, table
+from gridgov.grid.bulk import grid_nodes_load
 from gridgov.grid.models import LEVEL_BY_LENGTH, GridNode
 
 from ..schemas import GRID

@@ -10,8 +10,8 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.bulkload import LoadCounts, table
 from gridgov.core.crypto import cipher, mask_citizen_id
-from gridgov.grid.bulk import LoadCounts, table
 from gridgov.orgs.bulk import grid_posts_load, memberships_load, party_members_load
 from gridgov.orgs.models import GovernanceBody, MemberStatus, PartyOrganization
 from gridgov.people.models import Person

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.bulkload import LoadCounts, inner, table
 from gridgov.core.oracle import NOT_HERE
-from gridgov.grid.bulk import LoadCounts, inner, table
 from gridgov.grid.models import GridLevel, GridNode
 from gridgov.orgs.bulk import bodies_load, party_orgs_load
 from gridgov.orgs.models import GovernanceBody, OrgKind, PartyOrganization

@@ -13,9 +13,9 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gridgov.core.bulkload import LoadCounts, inner, table
 from gridgov.core.crypto import cipher, mask_citizen_id
 from gridgov.core.oracle import NOT_HERE
-from gridgov.grid.bulk import LoadCounts, inner, table
 from gridgov.grid.models import GridLevel, GridNode
 from gridgov.people.bulk import households_load, persons_load
 from gridgov.people.models import Household, Person, Relation

@@ -1,6 +1,6 @@
 """A first load takes the tables' indexes and foreign keys off and puts every one back.
 
-Big loads (``gridgov.grid.bulk.REBUILD_AFTER`` rows and at least the table's size) rebuild
+Big loads (``gridgov.core.bulkload.REBUILD_AFTER`` rows and at least the table's size) rebuild
 indexes instead of maintaining them; when every row is new the unique indexes go too and rows
 are inserted without ``ON CONFLICT``. These tests lower the threshold to one row so that a small
 file takes that path, and check that the schema afterwards is exactly the schema before, that
@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from gridgov.core import bulkload
 from gridgov.core.crypto import lookup_hash
 from gridgov.dataio.services import import_file
-from gridgov.grid import bulk
 from gridgov.people.models import Household, Person, PersonSensitive, Relation
 
 from .conftest import ids, person_row
@@ -40,7 +40,7 @@ def schema(model) -> dict[str, tuple]:
 
 @pytest.fixture
 def rebuild_always(monkeypatch):
-    monkeypatch.setattr(bulk, "REBUILD_AFTER", 1)
+    monkeypatch.setattr(bulkload, "REBUILD_AFTER", 1)
 
 
 def household_rows(microgrid: str, numbers: list[str]) -> list[list[str]]:
