@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .fields import BytewiseCharField
+from .permissions import DEFAULT_POLICY, Policy
 from .scoping import ScopedQuerySet
 
 
@@ -32,6 +34,8 @@ class ScopedModel(models.Model):
     """
 
     scope_path_field = "grid_path"
+    # Who may do what with these rows (core.permissions); a model may set its own.
+    policy: ClassVar[Policy] = DEFAULT_POLICY
 
     grid_path = BytewiseCharField(_("网格路径"), max_length=18, editable=False)
 

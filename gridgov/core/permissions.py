@@ -124,12 +124,13 @@ def register_holders_provider(provider: HoldersProvider) -> None:
 class Policy:
     """Every permission question about the rows of one model, answered in one place.
 
-    A model may name its own (``policy = Policy(...)`` on the model class); the default
-    answers from the grid path that the row carries (``scope_path_field``)."""
+    ``Model.objects.restrict(user, action)`` asks the model's policy: its own
+    (``policy = SomePolicy()`` on the model class, a subclass that narrows or widens), else the
+    default, which answers from the grid path the row carries (``scope_path_field``)."""
 
     def restrict(self, queryset: ScopedQuerySet, user: Any, action: str) -> ScopedQuerySet:
         """The rows of ``queryset`` that ``user`` may do ``action`` on (none for anonymous)."""
-        return queryset.restrict(user, action)
+        return queryset.within_paths(scope_paths(user, action))
 
     def may(self, user: Any, action: str, path: str) -> bool:
         """Whether ``user`` may do ``action`` at the place whose grid path is ``path``."""

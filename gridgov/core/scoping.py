@@ -72,7 +72,14 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(subtree_q(self._path_field(), path))
 
     def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
-        paths = scope_paths(user, action)
+        """The rows ``user`` may do ``action`` on, as the model's policy answers
+        (``core.permissions.Policy``; by default, the subtrees where the user holds it)."""
+        from .permissions import policy_for
+
+        return policy_for(self.model).restrict(self, user, action)
+
+    def within_paths(self, paths: list[str] | None) -> ScopedQuerySet:
+        """The rows under any of ``paths`` (None: every row)."""
         if paths is None:
             return self
         paths = collapse_paths(paths)

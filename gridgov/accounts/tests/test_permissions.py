@@ -124,3 +124,19 @@ def test_the_documented_table_is_the_registry():
     start = doc.index("\n", start) + 1
     end = doc.index("<!-- end of permissions table -->")
     assert doc[start:end] == permissions_markdown()
+
+
+@pytest.mark.django_db
+def test_restrict_asks_the_models_policy(tree, make_user, make_household, monkeypatch):
+    from gridgov.people.models import Household
+
+    make_household(tree.microgrid)
+    cadre = make_user(Role.VILLAGE_CADRE, tree.village)
+    assert Household.objects.restrict(cadre, "view").count() == 1
+
+    class NothingOnSundays(Policy):
+        def restrict(self, queryset, user, action):
+            return queryset.none()
+
+    monkeypatch.setattr(Household, "policy", NothingOnSundays())
+    assert Household.objects.restrict(cadre, "view").count() == 0
