@@ -9,8 +9,9 @@ from ninja import NinjaAPI, Router
 
 from gridgov.accounts import api as accounts_api
 from gridgov.core.apitools import RENDERER
+from gridgov.orgs import api as orgs_api
 
-from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
+from . import audit, cases, errors, grid, me, people
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -47,10 +48,10 @@ mount("/me", me.router, ids="gridgov_api_me")
 mount("/grid-nodes", grid.router, ids="gridgov_api_grid")
 mount("/households", people.households, ids="gridgov_api_people")
 mount("/persons", people.persons, ids="gridgov_api_people")
-mount("/party-orgs", orgs.router, ids="gridgov_api_orgs")
-mount("/party-members", members.router, ids="gridgov_api_members")
-mount("/bodies", bodies.router, ids="gridgov_api_bodies")
-mount("/grid-posts", posts.router, ids="gridgov_api_posts")
+mount("/party-orgs", orgs_api.party_orgs, ids="gridgov_api_orgs")
+mount("/party-members", orgs_api.members, ids="gridgov_api_members")
+mount("/bodies", orgs_api.bodies, ids="gridgov_api_bodies")
+mount("/grid-posts", orgs_api.posts, ids="gridgov_api_posts")
 mount("/audit-entries", audit.router, ids="gridgov_api_audit")
 mount("/users", accounts_api.router, ids="gridgov_accounts_api")
 mount("/matters", cases.matters, ids="gridgov_api_cases")

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from gridgov.accounts.forms import LoginForm
 
@@ -26,11 +26,9 @@ urlpatterns = [
     path("persons/<int:pk>/", views.person_detail, name="person"),
     path("persons/<int:pk>/sensitive/", views.person_sensitive, name="person_sensitive"),
     path("persons/<int:pk>/reveal/", views.person_reveal_view, name="person_reveal"),
-    path("orgs/", views.orgs, name="orgs"),
-    path("orgs/report/", views.org_report, name="org_report"),
-    path("orgs/<str:code>/", views.org_detail, name="org"),
-    path("members/", views.members, name="members"),
-    path("bodies/<str:code>/", views.body_detail, name="body"),
+    # Party organizations, members and bodies (党组织、党员、自治组织); their place in this list
+    # keeps the resolution order.
+    path("", include("gridgov.orgs.urls")),
     path("search/", views.search, name="search"),
     path("matters/", views.matters, name="matters"),
     path("matters/new/", views.matter_new, name="matter_new"),

@@ -13,7 +13,6 @@ from .imports import (
 )
 from .inbox import inbox, inbox_read, inbox_unread
 from .measures import matter_measures_page
-from .orgs import body_detail, members, org_detail, org_report, orgs
 from .people import (
     household_detail,
     households,
@@ -26,7 +25,6 @@ from .search import search
 
 __all__ = [
     "audit_log",
-    "body_detail",
     "home",
     "household_detail",
     "households",
@@ -45,12 +43,8 @@ __all__ = [
     "matter_new",
     "matter_photo",
     "matters",
-    "members",
     "node_children",
     "node_detail",
-    "org_detail",
-    "org_report",
-    "orgs",
     "person_detail",
     "person_reveal_view",
     "person_sensitive",

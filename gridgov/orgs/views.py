@@ -33,7 +33,7 @@ def orgs(request: HttpRequest) -> HttpResponse:
         queryset = org_list(user, under=under, kind=kind)
     return list_page(
         request,
-        template="web/orgs.html",
+        template="orgs/orgs.html",
         form=form,
         node=node,
         queryset=queryset,
@@ -58,7 +58,7 @@ def members(request: HttpRequest) -> HttpResponse:
     # live, while this list places them where their organization sits.
     return list_page(
         request,
-        template="web/members.html",
+        template="orgs/members.html",
         form=form,
         node=node,
         queryset=queryset,
@@ -99,7 +99,7 @@ def org_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/org.html",
+        "orgs/org.html",
         {
             "org": org,
             "crumbs": grid_crumbs(user, org.node),
@@ -125,7 +125,7 @@ def body_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/body.html",
+        "orgs/body.html",
         {
             "body": body,
             "crumbs": grid_crumbs(user, body.node),
@@ -148,7 +148,7 @@ def org_report(request: HttpRequest) -> HttpResponse:
         barred = supervision_barred(user, under=under)
     return render(
         request,
-        "web/org_report.html",
+        "orgs/org_report.html",
         {
             "under": under,
             "under_node": node,
