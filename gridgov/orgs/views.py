@@ -25,12 +25,13 @@ from gridgov.orgs.selectors import (
 def orgs(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = OrgFilterForm(request.GET)
-    under, kind = form.value("under"), form.value("kind")
+    under = form.value("under")
+    filters = {name: form.value(name) for name in ("kind", "q", "parent")}
     node = scoped_node(user, under)
     if under and node is None:
         queryset = PartyOrganization.objects.none()
     else:
-        queryset = org_list(user, under=under, kind=kind)
+        queryset = org_list(user, under=under, **filters)
     return list_page(
         request,
         template="orgs/orgs.html",
@@ -40,7 +41,7 @@ def orgs(request: HttpRequest) -> HttpResponse:
         kind="party_orgs",
         filename=_("党组织"),
         nav="orgs",
-        filtered=bool(kind),
+        filtered=any(filters.values()),
     )
 
 
@@ -48,12 +49,13 @@ def orgs(request: HttpRequest) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = MemberFilterForm(request.GET)
-    under, q, status = form.value("under"), form.value("q"), form.value("status")
+    under = form.value("under")
+    filters = {name: form.value(name) for name in ("q", "status", "organization", "tag")}
     node = scoped_node(user, under)
     if under and node is None:
         queryset = PartyMember.objects.none()
     else:
-        queryset = member_list(user, under=under, q=q, status=status)
+        queryset = member_list(user, under=under, **filters)
     # Counted in the database: the grid's cached party-member figure counts members where they
     # live, while this list places them where their organization sits.
     return list_page(
@@ -65,7 +67,7 @@ def members(request: HttpRequest) -> HttpResponse:
         kind="party_members",
         filename=_("党员"),
         nav="orgs",
-        filtered=bool(q or status),
+        filtered=any(filters.values()),
     )
 
 
