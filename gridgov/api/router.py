@@ -14,9 +14,10 @@ from gridgov.accounts import api as accounts_api
 from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
 from gridgov.grid import api as grid_api
+from gridgov.orgs import api as orgs_api
 from gridgov.people import api as people_api
 
-from . import bodies, cases, errors, members, orgs, posts
+from . import cases, errors
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -54,10 +55,10 @@ mount("/me", accounts_api.me, ids="gridgov_api_me")
 mount("/grid-nodes", grid_api.router, ids="gridgov_api_grid")
 mount("/households", people_api.households, ids="gridgov_api_people")
 mount("/persons", people_api.persons, ids="gridgov_api_people")
-mount("/party-orgs", orgs.router, ids="gridgov_api_orgs")
-mount("/party-members", members.router, ids="gridgov_api_members")
-mount("/bodies", bodies.router, ids="gridgov_api_bodies")
-mount("/grid-posts", posts.router, ids="gridgov_api_posts")
+mount("/party-orgs", orgs_api.party_orgs, ids="gridgov_api_orgs")
+mount("/party-members", orgs_api.members, ids="gridgov_api_members")
+mount("/bodies", orgs_api.bodies, ids="gridgov_api_bodies")
+mount("/grid-posts", orgs_api.posts, ids="gridgov_api_posts")
 mount("/audit-entries", core_api.router, ids="gridgov_api_audit")
 mount("/users", accounts_api.router, ids="gridgov_accounts_api")
 mount("/matters", cases.matters, ids="gridgov_api_cases")

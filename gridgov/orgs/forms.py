@@ -11,9 +11,25 @@ from .models import MemberStatus, OrgKind
 
 
 class OrgFilterForm(ListFilterForm):
+    q = search_field(_("名称或组织代码"))
     kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("类型：全部")), *OrgKind.choices]
     )
+    parent = forms.CharField(
+        label=_("上级组织"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"placeholder": _("上级组织代码")}),
+    )
+
+
+# Keys are those of selectors.MEMBER_TAGS (tests/test_filters.py).
+MEMBER_TAG_CHOICES = [
+    ("", _("标记：全部")),
+    ("center_household", _("党员中心户")),
+    ("mobile", _("流动党员")),
+    ("lost_contact", _("失联")),
+]
 
 
 class MemberFilterForm(ListFilterForm):
@@ -23,3 +39,10 @@ class MemberFilterForm(ListFilterForm):
         required=False,
         choices=[("", _("党员类别：全部")), *MemberStatus.choices],
     )
+    organization = forms.CharField(
+        label=_("所在组织"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"placeholder": _("组织代码")}),
+    )
+    tag = forms.ChoiceField(label=_("标记"), required=False, choices=MEMBER_TAG_CHOICES)

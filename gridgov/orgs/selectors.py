@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,26 +24,57 @@ from .models import (
 )
 
 
-def org_list(user: Any, *, under: str = "", kind: str = "") -> QuerySet:
+def org_list(
+    user: Any, *, under: str = "", kind: str = "", q: str = "", parent: str = ""
+) -> QuerySet:
+    """The party organizations list with its filters, the one read of the page, its export and
+    the API. ``q`` is the code exactly or part of the name; ``parent`` the parent's code."""
     qs = PartyOrganization.objects.restrict(user, "view").select_related("node", "parent")
     if under:
         qs = qs.within(under)
     if kind:
         qs = qs.filter(kind=kind)
+    if q := q.strip():
+        qs = qs.filter(Q(code=q) | Q(name__contains=q))
+    if parent:
+        qs = qs.filter(parent__code=parent)
     return qs.order_by("grid_path", "code")
 
 
-def member_list(user: Any, *, under: str = "", q: str = "", status: str = ""):
-    """Party members where the user may see them; ``under`` is where their organization sits."""
-    queryset = PartyMember.objects.restrict(user).select_related(
+# Party member tags (党员标记): columns every members list shows, so filtering by them needs only
+# "view", as any other column. The API's MemberTag and the page's choices use these keys.
+MEMBER_TAGS: dict[str, dict[str, Any]] = {
+    "center_household": {"is_center_household": True},
+    "mobile": {"is_mobile": True},
+    "lost_contact": {"lost_contact": True},
+}
+
+
+def member_list(
+    user: Any,
+    *,
+    under: str = "",
+    q: str = "",
+    status: str = "",
+    organization: str = "",
+    tag: str = "",
+) -> QuerySet:
+    """The party members list with its filters, the one read of the page, its export and the
+    API. ``under`` is where their organization sits; ``q`` part of the person's name;
+    ``organization`` an organization's code (its direct members only)."""
+    queryset = PartyMember.objects.restrict(user, "view").select_related(
         "person", "person__household", "organization"
     )
     if under:
         queryset = queryset.within(under)
-    if q:
-        queryset = queryset.filter(person__name__contains=q.strip())
+    if q := q.strip():
+        queryset = queryset.filter(person__name__contains=q)
     if status:
         queryset = queryset.filter(status=status)
+    if organization:
+        queryset = queryset.filter(organization__code=organization)
+    if tag:
+        queryset = queryset.filter(**MEMBER_TAGS.get(tag, {}))
     # A member's grid_path is their organization's: ordering by it follows the index.
     return queryset.order_by("grid_path", "organization_id", "id")
 

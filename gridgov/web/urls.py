@@ -29,11 +29,9 @@ urlpatterns = [
     path("grid/<str:code>/children/", views.node_children, name="node_children"),
     # Households and persons (户、人员); their place in this list keeps the resolution order.
     path("", include("gridgov.people.urls")),
-    path("orgs/", views.orgs, name="orgs"),
-    path("orgs/report/", views.org_report, name="org_report"),
-    path("orgs/<str:code>/", views.org_detail, name="org"),
-    path("members/", views.members, name="members"),
-    path("bodies/<str:code>/", views.body_detail, name="body"),
+    # Party organizations, members and bodies (党组织、党员、自治组织); their place in this list
+    # keeps the resolution order.
+    path("", include("gridgov.orgs.urls")),
     path("search/", views.search, name="search"),
     path("matters/", views.matters, name="matters"),
     path("matters/new/", views.matter_new, name="matter_new"),

@@ -12,11 +12,9 @@ from .imports import (
 )
 from .inbox import inbox, inbox_read, inbox_unread
 from .measures import matter_measures_page
-from .orgs import body_detail, members, org_detail, org_report, orgs
 from .search import search
 
 __all__ = [
-    "body_detail",
     "home",
     "import_commit",
     "import_job",
@@ -33,11 +31,7 @@ __all__ = [
     "matter_new",
     "matter_photo",
     "matters",
-    "members",
     "node_children",
     "node_detail",
-    "org_detail",
-    "org_report",
-    "orgs",
     "search",
 ]

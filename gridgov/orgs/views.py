@@ -25,22 +25,23 @@ from gridgov.orgs.selectors import (
 def orgs(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = OrgFilterForm(request.GET)
-    under, kind = form.value("under"), form.value("kind")
+    under = form.value("under")
+    filters = {name: form.value(name) for name in ("kind", "q", "parent")}
     node = scoped_node(user, under)
     if under and node is None:
         queryset = PartyOrganization.objects.none()
     else:
-        queryset = org_list(user, under=under, kind=kind)
+        queryset = org_list(user, under=under, **filters)
     return list_page(
         request,
-        template="web/orgs.html",
+        template="orgs/orgs.html",
         form=form,
         node=node,
         queryset=queryset,
         kind="party_orgs",
         filename=_("党组织"),
         nav="orgs",
-        filtered=bool(kind),
+        filtered=any(filters.values()),
     )
 
 
@@ -48,24 +49,25 @@ def orgs(request: HttpRequest) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = MemberFilterForm(request.GET)
-    under, q, status = form.value("under"), form.value("q"), form.value("status")
+    under = form.value("under")
+    filters = {name: form.value(name) for name in ("q", "status", "organization", "tag")}
     node = scoped_node(user, under)
     if under and node is None:
         queryset = PartyMember.objects.none()
     else:
-        queryset = member_list(user, under=under, q=q, status=status)
+        queryset = member_list(user, under=under, **filters)
     # Counted in the database: the grid's cached party-member figure counts members where they
     # live, while this list places them where their organization sits.
     return list_page(
         request,
-        template="web/members.html",
+        template="orgs/members.html",
         form=form,
         node=node,
         queryset=queryset,
         kind="party_members",
         filename=_("党员"),
         nav="orgs",
-        filtered=bool(q or status),
+        filtered=any(filters.values()),
     )
 
 
@@ -99,7 +101,7 @@ def org_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/org.html",
+        "orgs/org.html",
         {
             "org": org,
             "crumbs": grid_crumbs(user, org.node),
@@ -125,7 +127,7 @@ def body_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/body.html",
+        "orgs/body.html",
         {
             "body": body,
             "crumbs": grid_crumbs(user, body.node),
@@ -148,7 +150,7 @@ def org_report(request: HttpRequest) -> HttpResponse:
         barred = supervision_barred(user, under=under)
     return render(
         request,
-        "web/org_report.html",
+        "orgs/org_report.html",
         {
             "under": under,
             "under_node": node,
