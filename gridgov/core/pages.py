@@ -56,7 +56,7 @@ def page_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return login_required(view)
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator[Any]):
     """A paginator that may be told its total instead of running COUNT(*)."""
 
     def __init__(self, object_list: Any, per_page: int, *, count: int | None = None) -> None:
@@ -65,7 +65,9 @@ class CountedPaginator(Paginator):
             self.__dict__["count"] = count  # fills the cached_property
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, *, count: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any, Any], *, count: int | None = None
+) -> Page[Any]:
     """The asked-for page; a missing, odd or out-of-range number gives the first or last page."""
     paginator = CountedPaginator(queryset, PER_PAGE, count=count)
     number = (request.GET.get("page") or "")[:20]  # longer is no page number; keep int() cheap

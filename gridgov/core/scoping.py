@@ -13,11 +13,13 @@ app registers (``core`` does not import accounts).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+
+_M = TypeVar("_M", bound=models.Model)
 
 PATH_END = "~"  # sorts after every digit, so [P, P~) holds exactly the codes starting with P
 
@@ -62,16 +64,16 @@ def in_scope(path: str, paths: list[str] | None) -> bool:
     return paths is None or any(path.startswith(p) for p in paths)
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_M, _M]):
     """A queryset over rows that carry a grid path (``Model.scope_path_field``)."""
 
     def _path_field(self) -> str:
         return getattr(self.model, "scope_path_field", "grid_path")
 
-    def within(self, path: str) -> ScopedQuerySet:
+    def within(self, path: str) -> Self:
         return self.filter(subtree_q(self._path_field(), path))
 
-    def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def restrict(self, user: Any, action: str = "view") -> Self:
         paths = scope_paths(user, action)
         if paths is None:
             return self
@@ -84,9 +86,12 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-def get_scoped_or_404(queryset: ScopedQuerySet, user: Any, action: str = "view", **lookup: Any):
+def get_scoped_or_404(
+    queryset: ScopedQuerySet[_M], user: Any, action: str = "view", **lookup: Any
+) -> _M:
     """The object if it exists and is in the user's scope; otherwise 404, never a 403."""
     try:
         return queryset.restrict(user, action).get(**lookup)
-    except queryset.model.DoesNotExist:
+    # Every model has DoesNotExist; the stubs' plugin adds it to concrete models only.
+    except queryset.model.DoesNotExist:  # type: ignore[attr-defined]
         raise Http404 from None

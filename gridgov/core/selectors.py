@@ -37,7 +37,7 @@ ACTION_LABELS = {
 
 
 # (grid paths) -> the ids, as text, of users who hold a role inside them; registered by accounts.
-UsersWithin = Callable[[Sequence[str]], QuerySet]
+UsersWithin = Callable[[Sequence[str]], "QuerySet[Any, Any]"]
 _users_within: UsersWithin | None = None
 
 
@@ -46,7 +46,7 @@ def register_users_within(provider: UsersWithin) -> None:
     _users_within = provider
 
 
-def audit_visible(user: Any) -> QuerySet:
+def audit_visible(user: Any) -> QuerySet[AuditEntry]:
     """The entries ``user`` may audit (docs/security.md §3): within the subtrees where they
     hold a role with the audit action, an entry is seen if
 
@@ -82,7 +82,7 @@ def audit_list(
     action: str = "",
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> QuerySet:
+) -> QuerySet[AuditEntry]:
     """Entries the user may audit (``audit_visible``), newest first; each filter narrows in the
     database."""
     qs = audit_visible(user)

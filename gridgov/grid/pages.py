@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django_stubs_ext import StrOrPromise
+
 from gridgov.core.scoping import collapse_paths, in_scope, scope_paths
 
 from .models import CODE_LENGTH, GridLevel, GridNode
@@ -23,7 +25,7 @@ class Crumb:
     linked: bool  # False above the user's scope: shown as context, not as a link that 404s
 
     @property
-    def level_label(self) -> str:
+    def level_label(self) -> StrOrPromise:
         return GridLevel(self.level).label if self.level in GridLevel.values else ""
 
 
