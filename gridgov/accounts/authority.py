@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gridgov.core.scoping import collapse_paths, subtree_q
@@ -75,7 +76,7 @@ def manage_paths(manager: Any) -> list[str] | None:
     return None if scopes is None else collapse_paths(path for path, _roles in scopes)
 
 
-def manage_nodes(manager: Any) -> QuerySet:
+def manage_nodes(manager: Any) -> QuerySet[GridNode]:
     """Grid nodes where ``manager`` may grant some role."""
     paths = manage_paths(manager)
     if paths is None:
@@ -96,7 +97,7 @@ def _grantable_q(scopes: list[tuple[str, frozenset[str]]]) -> Q:
     return q
 
 
-def manageable_users(manager: Any) -> QuerySet:
+def manageable_users(manager: Any) -> QuerySet[User]:
     """The users ``manager`` may manage, as one query (lists filter and page it further)."""
     users = get_user_model().objects.filter(is_superuser=False, is_staff=False)
     scopes = grant_scopes(manager)

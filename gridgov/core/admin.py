@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
