@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -15,6 +15,9 @@ from ninja import Schema
 from ninja.renderers import JSONRenderer
 
 from .apischemas import PageQuery
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 M = TypeVar("M", bound=models.Model)
 M_co = TypeVar("M_co", bound=models.Model, covariant=True)
@@ -26,7 +29,9 @@ class Restrictable(Protocol[M_co]):
     @property
     def model(self) -> type[M_co]: ...
 
-    def restrict(self, user: Any, action: str = ...) -> QuerySet[M_co, M_co]: ...
+    def restrict(
+        self, user: User | AnonymousUser | None, action: str = ...
+    ) -> QuerySet[M_co, M_co]: ...
 
 
 class ErrorOut(Schema):
@@ -81,7 +86,7 @@ def rendered(data: Any, *, status: int = 200) -> HttpResponse:
 
 def get_visible(
     queryset: Restrictable[M],
-    user: Any,
+    user: User | AnonymousUser | None,
     action: str = "view",
     *,
     what: str = "",
@@ -95,7 +100,9 @@ def get_visible(
         raise NotFound(what) from None
 
 
-def scoped_write(user: Any, model: type[M], action: str, write: Callable[[], M]) -> M:
+def scoped_write(
+    user: User | AnonymousUser | None, model: type[M], action: str, write: Callable[[], M]
+) -> M:
     """Run a service call and re-check the result's scope in the same transaction.
 
     The check looks at the row as stored, so a write that lands outside the user's subtrees

@@ -13,11 +13,14 @@ app registers (``core`` does not import accounts).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -33,7 +36,7 @@ def register_scope_provider(provider: ScopeProvider) -> None:
     _provider = provider
 
 
-def scope_paths(user: Any, action: str) -> list[str] | None:
+def scope_paths(user: User | AnonymousUser | None, action: str) -> list[str] | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     if _provider is None:
@@ -41,7 +44,7 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
     return _provider(user, action)
 
 
-def may_anywhere(user: Any, action: str) -> bool:
+def may_anywhere(user: User | AnonymousUser | None, action: str) -> bool:
     """Whether the user may do ``action`` somewhere (the answer that shows or hides a control)."""
     paths = scope_paths(user, action)
     return paths is None or bool(paths)
@@ -73,7 +76,7 @@ class ScopedQuerySet(models.QuerySet[_M, _M]):
     def within(self, path: str) -> Self:
         return self.filter(subtree_q(self._path_field(), path))
 
-    def restrict(self, user: Any, action: str = "view") -> Self:
+    def restrict(self, user: User | AnonymousUser | None, action: str = "view") -> Self:
         paths = scope_paths(user, action)
         if paths is None:
             return self
@@ -87,7 +90,10 @@ class ScopedQuerySet(models.QuerySet[_M, _M]):
 
 
 def get_scoped_or_404(
-    queryset: ScopedQuerySet[_M], user: Any, action: str = "view", **lookup: Any
+    queryset: ScopedQuerySet[_M],
+    user: User | AnonymousUser | None,
+    action: str = "view",
+    **lookup: Any,
 ) -> _M:
     """The object if it exists and is in the user's scope; otherwise 404, never a 403."""
     try:
