@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 PER_PAGE = 50
 # Filters on dates outside these bounds mean nothing here, and at the calendar's ends (0001-01-01,
@@ -74,7 +75,7 @@ def paginate(
     return paginator.get_page(number)
 
 
-def search_field(placeholder: str) -> forms.CharField:
+def search_field(placeholder: StrOrPromise) -> forms.CharField:
     return forms.CharField(
         label=_("查找"),
         required=False,
