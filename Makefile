@@ -43,6 +43,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check gridgov bench
 	$(BIN)/ruff format --check gridgov bench
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 # Debian's Chromium and CJK fonts for the browser tests; installed when missing.

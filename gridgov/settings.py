@@ -5,6 +5,10 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
+
+# Generic Django classes (ModelAdmin[Model], QuerySet[Model]) may be subscripted at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GRIDGOV_VAR_DIR", BASE_DIR / "var"))

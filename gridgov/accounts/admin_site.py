@@ -12,10 +12,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
-def is_admin_user(user) -> bool:
+def is_admin_user(user: User | AnonymousUser | None) -> bool:
     return bool(user is not None and user.is_active and user.is_superuser)
 
 
@@ -25,7 +27,7 @@ class SuperuserAuthenticationForm(AdminAuthenticationForm):
         "invalid_login": _("请输入超级管理员的账号和密码。后台只对超级管理员开放。"),
     }
 
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not is_admin_user(user):
             raise forms.ValidationError(
@@ -40,5 +42,5 @@ class SuperuserAdminSite(admin.AdminSite):
     site_title = _("网格治理平台后台")
     login_form = SuperuserAuthenticationForm
 
-    def has_permission(self, request) -> bool:
+    def has_permission(self, request: HttpRequest) -> bool:
         return is_admin_user(getattr(request, "user", None))

@@ -75,7 +75,7 @@ def _node(manager: Any, code: str) -> GridNode:
 
 
 @router.get("/", response={200: UserPage, **_READ}, summary="可管理的用户")
-def list_users(request: HttpRequest, query: Query[UserQuery]):
+def list_users(request: HttpRequest, query: Query[UserQuery]) -> dict[str, Any]:
     manager = _manager(request)
     status = "" if query.active is None else ("active" if query.active else "inactive")
     users = user_list(
@@ -92,12 +92,12 @@ def list_users(request: HttpRequest, query: Query[UserQuery]):
 
 
 @router.get("/{user_id}", response={200: UserOut, **_READ}, summary="用户及其角色")
-def get_user(request: HttpRequest, user_id: int):
+def get_user(request: HttpRequest, user_id: int) -> Any:
     return _user(request, user_id)
 
 
 @router.post("/", response={201: UserCreated, **_READ}, summary="新建用户（临时密码只返回一次）")
-def create_user(request: HttpRequest, payload: UserCreate):
+def create_user(request: HttpRequest, payload: UserCreate) -> Status[Any]:
     manager = _manager(request)
     node = _node(manager, payload.node)
     password = services.temporary_password()
@@ -127,13 +127,13 @@ def _act(request: HttpRequest, user_id: int, service: Any) -> Any:
 
 
 @router.post("/{user_id}/deactivate", response={200: UserOut, **_READ}, summary="停用用户")
-def deactivate_user(request: HttpRequest, user_id: int):
+def deactivate_user(request: HttpRequest, user_id: int) -> Any:
     """The user's sign-ins, sessions and API tokens stop working at once."""
     return _act(request, user_id, services.user_deactivate)
 
 
 @router.post("/{user_id}/reactivate", response={200: UserOut, **_READ}, summary="恢复用户")
-def reactivate_user(request: HttpRequest, user_id: int):
+def reactivate_user(request: HttpRequest, user_id: int) -> Any:
     return _act(request, user_id, services.user_reactivate)
 
 
@@ -142,7 +142,7 @@ def reactivate_user(request: HttpRequest, user_id: int):
     response={200: PasswordReset, **_READ},
     summary="重置密码（临时密码只返回一次）",
 )
-def reset_password(request: HttpRequest, user_id: int):
+def reset_password(request: HttpRequest, user_id: int) -> dict[str, str]:
     target = _user(request, user_id)
     try:
         password = services.user_password_reset(by=request.auth, user=target)  # type: ignore[attr-defined]
@@ -156,7 +156,7 @@ def reset_password(request: HttpRequest, user_id: int):
     response={201: UserRoleOut, **_READ},
     summary="授予角色（只能在可管理的网格、不高于本人的角色）",
 )
-def grant(request: HttpRequest, user_id: int, payload: AssignmentCreate):
+def grant(request: HttpRequest, user_id: int, payload: AssignmentCreate) -> Status[Any]:
     target = _user(request, user_id)
     node = _node(request.auth, payload.node)  # type: ignore[attr-defined]
     try:
@@ -176,7 +176,7 @@ def grant(request: HttpRequest, user_id: int, payload: AssignmentCreate):
     response={204: None, **_READ},
     summary="收回角色",
 )
-def revoke(request: HttpRequest, user_id: int, assignment_id: int):
+def revoke(request: HttpRequest, user_id: int, assignment_id: int) -> Status[None]:
     target = _user(request, user_id)
     try:
         assignment = managed_assignment(request.auth, target, assignment_id)  # type: ignore[attr-defined]

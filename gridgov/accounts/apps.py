@@ -1,6 +1,14 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # models cannot be imported before the app registry is ready
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
 
 
 class AccountsConfig(AppConfig):
@@ -28,7 +36,7 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(_must_change, dispatch_uid="gridgov.accounts.must_change")
 
 
-def _signed_in(sender, request, user, **kwargs) -> None:
+def _signed_in(sender: type[User], request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     from .backends import client_ip
     from .middleware import session_stamp
     from .signin import signin_success_record
@@ -38,7 +46,7 @@ def _signed_in(sender, request, user, **kwargs) -> None:
         session_stamp(request)
 
 
-def _must_change(sender, request, user, **kwargs) -> None:
+def _must_change(sender: type[User], request: HttpRequest, user: User, **kwargs: Any) -> None:
     from .passwords import mark_session
 
     mark_session(request, user)

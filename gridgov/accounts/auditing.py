@@ -8,6 +8,7 @@ that user holds a role (docs/security.md §3).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
@@ -25,7 +26,7 @@ def user_places(user_id: int) -> list[str]:
     )
 
 
-def users_within(paths: Sequence[str]) -> QuerySet:
+def users_within(paths: Sequence[str]) -> QuerySet[Any, Any]:
     """The ids, as text (an audit entry's ``object_id``), of users who hold a role inside one
     of ``paths``."""
     q = Q()

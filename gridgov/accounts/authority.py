@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gridgov.core.scoping import collapse_paths, subtree_q
@@ -32,7 +33,7 @@ from .scope import user_assignments
 GrantScopes = list[tuple[str, frozenset[str]]] | None
 
 
-def grant_scopes(manager: Any) -> GrantScopes:
+def grant_scopes(manager: User | AnonymousUser | None) -> GrantScopes:
     if manager is None or not getattr(manager, "is_authenticated", False):
         return []
     if not manager.is_active:
@@ -47,18 +48,18 @@ def grant_scopes(manager: Any) -> GrantScopes:
     return scopes
 
 
-def may_manage_anywhere(manager: Any) -> bool:
+def may_manage_anywhere(manager: User | AnonymousUser | None) -> bool:
     return grant_scopes(manager) != []
 
 
-def may_grant(manager: Any, code: str, role: str) -> bool:
+def may_grant(manager: User | AnonymousUser | None, code: str, role: str) -> bool:
     scopes = grant_scopes(manager)
     if scopes is None:
         return True
     return any(code.startswith(path) and role in roles for path, roles in scopes)
 
 
-def grant_choices(manager: Any, code: str) -> frozenset[str]:
+def grant_choices(manager: User | AnonymousUser | None, code: str) -> frozenset[str]:
     """The roles ``manager`` may grant at the node ``code``."""
     scopes = grant_scopes(manager)
     if scopes is None:
@@ -70,12 +71,12 @@ def grant_choices(manager: Any, code: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def manage_paths(manager: Any) -> list[str] | None:
+def manage_paths(manager: User | AnonymousUser | None) -> list[str] | None:
     scopes = grant_scopes(manager)
     return None if scopes is None else collapse_paths(path for path, _roles in scopes)
 
 
-def manage_nodes(manager: Any) -> QuerySet:
+def manage_nodes(manager: User | AnonymousUser | None) -> QuerySet[GridNode]:
     """Grid nodes where ``manager`` may grant some role."""
     paths = manage_paths(manager)
     if paths is None:
@@ -96,7 +97,7 @@ def _grantable_q(scopes: list[tuple[str, frozenset[str]]]) -> Q:
     return q
 
 
-def manageable_users(manager: Any) -> QuerySet:
+def manageable_users(manager: User | AnonymousUser | None) -> QuerySet[User]:
     """The users ``manager`` may manage, as one query (lists filter and page it further)."""
     users = get_user_model().objects.filter(is_superuser=False, is_staff=False)
     scopes = grant_scopes(manager)
@@ -112,7 +113,7 @@ def manageable_users(manager: Any) -> QuerySet:
     return users.exclude(Exists(foreign)).filter(Exists(has_role) | home)
 
 
-def manageable_user(manager: Any, pk: Any) -> Any:
+def manageable_user(manager: User | AnonymousUser | None, pk: Any) -> User:
     """The user if ``manager`` may manage them; ``DoesNotExist`` otherwise (pages answer 404,
     whether the user is elsewhere or does not exist)."""
     model = get_user_model()
@@ -123,11 +124,11 @@ def manageable_user(manager: Any, pk: Any) -> Any:
     return manageable_users(manager).get(pk=pk)
 
 
-def may_manage(manager: Any, user: Any) -> bool:
+def may_manage(manager: User | AnonymousUser | None, user: User) -> bool:
     return manageable_users(manager).filter(pk=user.pk).exists()
 
 
-def user_place(user: Any) -> str:
+def user_place(user: User) -> str:
     """The grid path an audit entry about ``user`` is filed under: the deepest node that holds
     all their places (so auditors of that subtree see it), or "" for a user with none."""
     codes = [code for code, _role in user_assignments_fresh(user)]
@@ -137,7 +138,7 @@ def user_place(user: Any) -> str:
     return common_node(codes)
 
 
-def user_assignments_fresh(user: Any) -> list[tuple[str, str]]:
+def user_assignments_fresh(user: User) -> list[tuple[str, str]]:
     return list(
         Assignment.objects.filter(user=user).order_by("id").values_list("node_code", "role")
     )

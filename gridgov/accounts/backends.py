@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from gridgov.core.clientip import client_address
 
@@ -23,8 +25,12 @@ class ThrottledModelBackend(ModelBackend):
     failed password. ``PermissionDenied`` stops Django from trying other backends."""
 
     def authenticate(
-        self, request: Any, username: str | None = None, password: str | None = None, **kwargs
-    ):
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
         if username is None or password is None:
             return None
         # The same form as at creation (the sign-in form does this too; the API may not).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -15,7 +16,7 @@ from .signin import signin_lock_remaining
 _CODE = {"inputmode": "numeric", "autocomplete": "off", "placeholder": _("网格代码")}
 
 
-def node_code_field(**kwargs) -> forms.CharField:
+def node_code_field(**kwargs: Any) -> forms.CharField:
     return forms.CharField(
         label=_("网格代码"),
         max_length=18,
@@ -84,8 +85,8 @@ class OwnPasswordForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("两次输入的新密码不一致"))
         return data
@@ -95,14 +96,14 @@ class LoginForm(AuthenticationForm):
     """The sign-in form, with hints for phones (no autocapitalize of user names), that says
     when an account or address is locked out after repeated failures (accounts.signin)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update(
             {"autocapitalize": "none", "autocomplete": "username", "autofocus": True}
         )
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         left = signin_lock_remaining(username=username, ip=client_ip(self.request))
         if left is not None:

@@ -10,7 +10,7 @@ holds the password, and whoever holds a token of the account as well.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
@@ -20,6 +20,9 @@ from gridgov.core.rules import rule_value
 
 from .models import SignInFailure
 from .rules import SIGNIN_LOCKOUT_MINUTES, SIGNIN_WINDOW_MINUTES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def recent_failures(username_ref: str) -> Exists:
@@ -33,7 +36,7 @@ def recent_failures(username_ref: str) -> Exists:
     )
 
 
-def account_locked(user: Any) -> bool:
+def account_locked(user: User) -> bool:
     """The sign-in lock-out of ``user``'s account (not of any address) is in force."""
     from .signin import signin_lock_remaining
 

@@ -10,13 +10,16 @@ clear message (``gridgov.api.auth``), for a session and for a token alike.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from .models import AccountState
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 SESSION_KEY = "gridgov_must_change_password"
 # Paths a user who must change the password may still reach: signing out, the language switch,
@@ -25,7 +28,7 @@ SESSION_KEY = "gridgov_must_change_password"
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/p/", "/open311/", "/api/")
 
 
-def must_change_password(user: Any) -> bool:
+def must_change_password(user: User) -> bool:
     """Read from the database (sign-in, the token's statement sets it on the user)."""
     flag = getattr(user, "must_change_password", None)
     if flag is not None:
@@ -38,7 +41,7 @@ def session_must_change(request: HttpRequest) -> bool:
     return bool(session is not None and session.get(SESSION_KEY))
 
 
-def mark_session(request: Any, user: Any) -> None:
+def mark_session(request: HttpRequest | None, user: User) -> None:
     """Called when the user signs in (``user_logged_in``)."""
     if request is None or not hasattr(request, "session"):
         return

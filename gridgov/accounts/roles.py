@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from gridgov.core.permissions import RoleActions, role_allows
 
@@ -46,7 +47,7 @@ class Action(models.TextChoices):
 # holds the role. Why each row is as it is: ROLE_NOTES.
 ROLE_ACTIONS = RoleActions(lambda: Role.values)
 
-ROLE_NOTES: dict[str, str] = {
+ROLE_NOTES: dict[str, StrOrPromise] = {
     Role.COUNTY_ADMIN: _("县委组织部等县级管理部门：全县的网格、人员、组织、用户和审计。"),
     Role.TOWN_CADRE: _("镇（街道）干部：本镇的全部事务，包括划分网格、分配本镇用户的角色。"),
     Role.VILLAGE_CADRE: _(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import User
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from gridgov.core.apischemas import Choice, NodeRef, choice
 
+from .models import Assignment
 from .roles import Role
 
 _TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
@@ -43,12 +45,14 @@ class UserRoleOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
-    def resolve_node(obj: Any) -> str:
-        return obj.node_code
+    def resolve_node(obj: Assignment) -> str:
+        code: str = obj.node_code
+        return code
 
     @staticmethod
-    def resolve_node_name(obj: Any) -> str:
-        return obj.node.name
+    def resolve_node_name(obj: Assignment) -> str:
+        name: str = obj.node.name
+        return name
 
     @staticmethod
     def resolve_role(obj: Any) -> dict[str, str]:
@@ -64,7 +68,7 @@ class UserOut(Schema):
     assignments: list[UserRoleOut]
 
     @staticmethod
-    def resolve_full_name(obj: Any) -> str:
+    def resolve_full_name(obj: User) -> str:
         return obj.first_name
 
     @staticmethod

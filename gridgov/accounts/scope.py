@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -10,6 +10,9 @@ from django.db.models.expressions import RawSQL
 
 from .models import Assignment
 from .roles import role_allows
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 _CACHE_ATTR = "_gridgov_assignments"
 _ASSIGNMENTS_SQL = (
@@ -35,7 +38,7 @@ def assignments_column(user_column: str) -> RawSQL:
     return RawSQL(f"SELECT {aggregate} FROM {table} a WHERE a.user_id = {user_column}", ())
 
 
-def keep_assignments(user: Any, joined: str | None) -> None:
+def keep_assignments(user: User, joined: str | None) -> None:
     """Keep on ``user`` the assignments read by ``assignments_column``, as
     ``user_assignments`` would have read them."""
     rows = [item.split(" ") for item in joined.split(",")] if joined else []
@@ -43,7 +46,7 @@ def keep_assignments(user: Any, joined: str | None) -> None:
     setattr(user, _CACHE_ATTR, [(code, role) for _id, code, role in rows])
 
 
-def user_assignments(user: Any) -> list[tuple[str, str]]:
+def user_assignments(user: User | AnonymousUser) -> list[tuple[str, str]]:
     """(node code, role) pairs, read once per request and kept on the user object.
 
     Every request of a signed-in user asks this first, so it is one indexed read of one table
@@ -59,13 +62,13 @@ def user_assignments(user: Any) -> list[tuple[str, str]]:
     return cached
 
 
-def user_scope_paths(user: Any, action: str) -> list[str] | None:
+def user_scope_paths(user: User | AnonymousUser, action: str) -> list[str] | None:
     if user.is_superuser:
         return None
     return [code for code, role in user_assignments(user) if role_allows(role, action)]
 
 
-def user_may(user: Any, action: str, path: str) -> bool:
+def user_may(user: User | AnonymousUser, action: str, path: str) -> bool:
     paths = user_scope_paths(user, action)
     return paths is None or any(path.startswith(p) for p in paths)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from gridgov.core.scoping import subtree_q
@@ -13,7 +14,7 @@ from .authority import manage_nodes, manageable_user, manageable_users
 from .models import Assignment
 
 
-def _with_roles(users: QuerySet) -> QuerySet:
+def _with_roles(users: QuerySet[User]) -> QuerySet[User]:
     roles = Assignment.objects.select_related("node").order_by("node_code", "role")
     return users.select_related("account_state").prefetch_related(
         Prefetch("assignments", queryset=roles)
@@ -22,7 +23,7 @@ def _with_roles(users: QuerySet) -> QuerySet:
 
 def user_list(
     manager: Any, *, q: str = "", role: str = "", node: str = "", status: str = ""
-) -> QuerySet:
+) -> QuerySet[User]:
     """The users ``manager`` manages, filtered in the database, with their roles prefetched
     (two queries per page whatever its length)."""
     users = manageable_users(manager)
@@ -54,7 +55,8 @@ def managed_node(manager: Any, code: str) -> GridNode:
     code = (code or "").strip()
     if not code.isdigit():
         raise GridNode.DoesNotExist
-    return manage_nodes(manager).get(code=code)
+    node: GridNode = manage_nodes(manager).get(code=code)
+    return node
 
 
 def managed_assignment(manager: Any, user: Any, pk: Any) -> Assignment:

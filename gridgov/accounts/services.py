@@ -376,7 +376,8 @@ def api_token_authenticate(raw: str) -> Any | None:
     if token.failed_lately and account_locked(token.user):
         return None
     keep_assignments(token.user, token.joined_assignments)
-    token.user.must_change_password = token.must_change
+    # A per-request flag on the user, read by passwords.must_change_password.
+    token.user.must_change_password = token.must_change  # type: ignore[attr-defined]
     now = timezone.now()
     # Touch at most once a minute: an UPDATE on every API call would cost a write per request.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):

@@ -27,7 +27,9 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridgov.core.audit import audit_record, user_places
@@ -51,7 +53,9 @@ def _normal(username: str) -> str:
     return normalize_username(username).lower()[:150]
 
 
-def _locked_for(failures, *, limit: Rule, window: Rule, lock: Rule) -> dt.timedelta | None:
+def _locked_for(
+    failures: QuerySet[SignInFailure], *, limit: Rule, window: Rule, lock: Rule
+) -> dt.timedelta | None:
     """How long a lock over ``failures`` lasts from now, or None: the newest failure and the
     limit-th newest lie within one window, and the newest is less than the lock's length ago."""
     now = timezone.now()
@@ -64,7 +68,7 @@ def _locked_for(failures, *, limit: Rule, window: Rule, lock: Rule) -> dt.timede
         .values_list("at", flat=True)[:count]
     )
     if len(recent) >= count and recent[0] - recent[count - 1] <= span:
-        left = recent[0] + length - now
+        left: dt.timedelta = recent[0] + length - now
         if left > dt.timedelta(0):
             return left
     return None
@@ -170,7 +174,7 @@ def _forget_old_failures() -> None:
 
 
 @transaction.atomic
-def signin_success_record(*, user, ip: str = "") -> None:
+def signin_success_record(*, user: User, ip: str = "") -> None:
     """A successful sign-in clears the account's failures and is audited."""
     SignInFailure.objects.filter(username=_normal(user.get_username())).delete()
     audit_record(action="signin", instance=user, object_repr=user.get_username(), after={"ip": ip})

@@ -116,7 +116,9 @@ def user_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, target, AssignmentForm())
 
 
-def _detail(request: HttpRequest, target: Any, grant_form: Any, status: int = 200):
+def _detail(
+    request: HttpRequest, target: Any, grant_form: AssignmentForm, status: int = 200
+) -> HttpResponse:
     manager = request.user
     # Nobody manages their own account here (the services refuse it): no controls on one's own
     # page, only the way to one's own password.
@@ -238,7 +240,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            update_session_auth_hash(request, request.user)  # stay signed in here
+            # Signed in (login_required): request.user is a User, not AnonymousUser.
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
             request.session.pop(SESSION_KEY, None)
             messages.success(request, _("密码已修改"))
             return redirect("web:home")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -14,11 +14,24 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.renderers import JSONRenderer
 
-from gridgov.core.scoping import ScopedQuerySet
-
 from .apischemas import PageQuery
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 M = TypeVar("M", bound=models.Model)
+M_co = TypeVar("M_co", bound=models.Model, covariant=True)
+
+
+class Restrictable(Protocol[M_co]):
+    """A ``ScopedQuerySet`` or the manager made from one (``Model.objects``)."""
+
+    @property
+    def model(self) -> type[M_co]: ...
+
+    def restrict(
+        self, user: User | AnonymousUser | None, action: str = ...
+    ) -> QuerySet[M_co, M_co]: ...
 
 
 class ErrorOut(Schema):
@@ -72,16 +85,24 @@ def rendered(data: Any, *, status: int = 200) -> HttpResponse:
 
 
 def get_visible(
-    queryset: ScopedQuerySet, user: Any, action: str = "view", *, what: str = "", **lookup: Any
-) -> Any:
+    queryset: Restrictable[M],
+    user: User | AnonymousUser | None,
+    action: str = "view",
+    *,
+    what: str = "",
+    **lookup: Any,
+) -> M:
     """The row if it exists and the user may do ``action`` on it; otherwise 404 (never 403)."""
     try:
         return queryset.restrict(user, action).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    # Every model has DoesNotExist; the stubs' plugin adds it to concrete models only.
+    except (queryset.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise NotFound(what) from None
 
 
-def scoped_write(user: Any, model: type[M], action: str, write: Callable[[], M]) -> M:
+def scoped_write(
+    user: User | AnonymousUser | None, model: type[M], action: str, write: Callable[[], M]
+) -> M:
     """Run a service call and re-check the result's scope in the same transaction.
 
     The check looks at the row as stored, so a write that lands outside the user's subtrees
@@ -89,12 +110,14 @@ def scoped_write(user: Any, model: type[M], action: str, write: Callable[[], M])
     """
     with transaction.atomic():
         obj = write()
-        if not model.objects.restrict(user, action).filter(pk=obj.pk).exists():
+        # Every scoped model declares `objects = ScopedQuerySet.as_manager()`.
+        manager: Restrictable[M] = model.objects  # type: ignore[attr-defined]
+        if not manager.restrict(user, action).filter(pk=obj.pk).exists():
             raise NotFound()
     return obj
 
 
-def paginate(queryset: QuerySet, page: PageQuery) -> dict[str, Any]:
+def paginate(queryset: QuerySet[Any, Any], page: PageQuery) -> dict[str, Any]:
     """``{count, items}`` with LIMIT/OFFSET in the database."""
     return {
         "count": queryset.count(),
@@ -106,9 +129,11 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def payload_data(payload: Schema, *, exclude_unset: bool = False, omit: tuple[str, ...] = ()):
+def payload_data(
+    payload: Schema, *, exclude_unset: bool = False, omit: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The fields of a request body as plain values (enums to their codes) for a service."""
-    data = {}
+    data: dict[str, Any] = {}
     for name in payload.model_fields_set if exclude_unset else type(payload).model_fields:
         if name not in omit:
             data[name] = _plain(getattr(payload, name))

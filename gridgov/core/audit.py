@@ -23,7 +23,7 @@ from django.utils import timezone
 from .context import current_actor
 from .models import AuditEntry, AuditHead, AuditPlace
 from .scoping import collapse_paths
-from .sqlwrites import WriteBatch, cast_mark, insert_row, joins_writes
+from .sqlwrites import WriteBatch, cast_mark, concrete_field, insert_row, joins_writes
 
 GENESIS = "0" * 64
 
@@ -195,7 +195,7 @@ def _chain_append(entry: AuditEntry, batch: WriteBatch | None = None) -> None:
         return
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _plain_fields()]
 
-    def linked(row: tuple) -> None:
+    def linked(row: tuple[Any, ...]) -> None:
         if row[0] is None:  # the first entry ever: no head row to lock yet
             AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
             _chain_append(entry)
@@ -241,7 +241,7 @@ _LINKS = ("prev_hash", "entry_hash")
 
 
 @functools.cache
-def _plain_fields() -> tuple[models.Field, ...]:
+def _plain_fields() -> tuple[models.Field[Any, Any], ...]:
     """The entry's columns but its links, which the database fills in from the head."""
     fields = AuditEntry._meta.concrete_fields
     return tuple(f for f in fields if not f.primary_key and f.attname not in _LINKS)
@@ -261,7 +261,7 @@ def _append_pg_ctes(alias: str) -> tuple[str, ...]:
     head, table = quote(AuditHead._meta.db_table), quote(AuditEntry._meta.db_table)
 
     plain = _plain_fields()
-    links = [AuditEntry._meta.get_field(name) for name in _LINKS]
+    links = [concrete_field(AuditEntry, name) for name in _LINKS]
     columns = ", ".join(quote(f.column) for f in (*plain, *links))
     values = ", ".join(cast_mark(f, connection) for f in plain)
     digest = "encode(sha256(convert_to({p}_head.last_hash || CAST(%s AS text), 'UTF8')), 'hex')"

@@ -1,11 +1,15 @@
 """System checks for deployment settings that protect personal data."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import CheckMessage, Warning, register
 
 
 @register(deploy=True)
-def data_key_set(app_configs, **kwargs):
+def data_key_set(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     if not getattr(settings, "DATA_KEY", ""):
         return [
             Warning(
@@ -18,7 +22,9 @@ def data_key_set(app_configs, **kwargs):
 
 
 @register()
-def trusted_proxies_valid(app_configs, **kwargs):
+def trusted_proxies_valid(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     """A mistyped GRIDGOV_TRUSTED_PROXIES stops the server at start, naming the entry."""
     from django.core.checks import Error
     from django.core.exceptions import ImproperlyConfigured

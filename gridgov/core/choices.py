@@ -16,5 +16,5 @@ def choice_label(obj: models.Model, field: str) -> str:
 
 
 @functools.cache
-def _labels(field: models.Field) -> dict[Any, Any]:
+def _labels(field: models.Field[Any, Any]) -> dict[Any, Any]:
     return dict(field.flatchoices)

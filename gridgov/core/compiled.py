@@ -50,14 +50,16 @@ class _Compiled:
     """What a compiler sets up for one shape, kept to run it again without compiling."""
 
     sql: str
-    select: list
-    klass_info: dict
-    annotation_col_map: dict
+    select: list[Any]
+    klass_info: dict[str, Any] | None
+    annotation_col_map: dict[str, int] | None
     col_count: int
     has_extra_select: bool
     # The functions converting each column's values, per connection (a thread's): asking every
     # column for them cost a quarter of a wide read. Weak, so a closed thread's go with it.
-    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
+    converters: weakref.WeakKeyDictionary[Any, list[Any]] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
 
 # How many shapes of WHERE one read keeps: a condition on a list of values has one shape per
@@ -66,13 +68,13 @@ KEPT_MAX = 64
 _UNKEPT = object()  # a shape whose SQL has parameters outside its WHERE clause
 
 
-def _shape(queryset: models.QuerySet) -> tuple:
+def _shape(queryset: models.QuerySet[Any, Any]) -> tuple[Any, ...]:
     """What, besides the WHERE clause, decides the SQL of a plain read and what it gives."""
     query = queryset.query
     return (
         query.model,
         queryset._iterable_class,
-        queryset._fields,
+        queryset._fields,  # type: ignore[attr-defined]  # private, not in the stubs
         query.values_select,
         query.select_related,
         query.deferred_loading,
@@ -92,12 +94,13 @@ class CompiledRead:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._shape: tuple | None = None
+        self._shape: tuple[Any, ...] | None = None
         self._kept: dict[tuple[str, str], _Compiled | object] = {}
 
-    def fetch(self, queryset: models.QuerySet) -> list[Any]:
+    def fetch(self, queryset: models.QuerySet[Any, Any]) -> list[Any]:
         """What ``list(queryset)`` would give: instances, or the values asked for."""
-        if queryset._iterable_class not in _ITERABLES or queryset._prefetch_related_lookups:
+        prefetch = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # private
+        if queryset._iterable_class not in _ITERABLES or prefetch:
             raise ValueError(f"{self.name}: only plain reads are kept compiled")
         query = queryset.query
         shape = _shape(queryset)
@@ -144,23 +147,24 @@ class CompiledRead:
         compiler.as_sql = lambda *args, **kwargs: bound
         compiler.get_converters = lambda expressions: converters
         # ModelIterable asks the query for its compiler: this once, it gets the one set up.
-        query.get_compiler = lambda *args, **kwargs: compiler
+        query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
         try:
             return list(queryset)
         finally:
             del query.get_compiler
 
-    def first(self, queryset: models.QuerySet) -> Any:
+    def first(self, queryset: models.QuerySet[Any, Any]) -> Any:
         """What ``queryset.first()`` would give."""
         rows = self.fetch((queryset if queryset.ordered else queryset.order_by("pk"))[:1])
         return rows[0] if rows else None
 
-    def get(self, queryset: models.QuerySet) -> models.Model:
+    def get(self, queryset: models.QuerySet[Any, Any]) -> models.Model:
         """The one instance ``queryset.get()`` would give, or its exceptions."""
         model = queryset.model
         rows = self.fetch(queryset[:MAX_GET_RESULTS])
         if len(rows) == 1:
-            return rows[0]
+            instance: models.Model = rows[0]
+            return instance
         if not rows:
             raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
         raise model.MultipleObjectsReturned(

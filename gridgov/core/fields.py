@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-class BytewiseCharField(models.CharField):
+class BytewiseCharField(models.CharField[Any, Any]):
     """Text compared byte by byte (code-point order): codes, grid paths, keyed hashes, names.
 
     On PostgreSQL the column takes the "C" collation: its B-tree indexes sort by memcmp with
@@ -16,8 +19,10 @@ class BytewiseCharField(models.CharField):
     byte by byte already (BINARY).
     """
 
-    def db_parameters(self, connection):
+    def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, str | None]:
         params = super().db_parameters(connection)
-        if connection.vendor == "postgresql" and not self.db_collation:
+        # CharField sets db_collation in __init__; the stubs declare it only as an argument.
+        collation = self.db_collation  # type: ignore[attr-defined]
+        if connection.vendor == "postgresql" and not collation:
             params["collation"] = "C"
         return params

@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import (
@@ -136,7 +136,7 @@ def _beat_path(job_id: uuid.UUID) -> Path:
     return jobs_dir() / f"{job_id.hex}.beat"
 
 
-def private_file(path: Path):
+def private_file(path: Path) -> IO[bytes]:
     """A new binary file only this account may read."""
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
 
@@ -294,7 +294,8 @@ class _Heartbeat:
 
     def __init__(self, job_id: uuid.UUID) -> None:
         self.path = _beat_path(job_id)
-        self.done, self.total = 0, None
+        self.done: int = 0
+        self.total: int | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._last = 0.0
@@ -339,7 +340,8 @@ class _Heartbeat:
 
 def _read_beat(job_id: uuid.UUID) -> dict[str, Any] | None:
     try:
-        return json.loads(_beat_path(job_id).read_bytes())
+        beat: dict[str, Any] = json.loads(_beat_path(job_id).read_bytes())
+        return beat
     except (OSError, ValueError):
         return None
 
@@ -395,7 +397,7 @@ def _interrupt(job: Job) -> tuple[bool, list[str]]:
     return bool(marked), _remove_clear_files(job.id.hex)
 
 
-def _tolerant():
+def _tolerant() -> contextlib.AbstractContextManager[object]:
     """A write that may fail without harm (it is done again later): in autocommit, so that on
     SQLite it gives up after the busy timeout rather than queue behind a running import; inside
     a caller's transaction, in a savepoint, so that a failure leaves that transaction usable."""

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -120,7 +120,7 @@ class NulRefusedMiddleware:
         return self.get_response(request)
 
 
-def _has_nul(data) -> bool:
+def _has_nul(data: QueryDict) -> bool:
     return any("\x00" in value for values in data.lists() for value in values[1]) or any(
         "\x00" in key for key in data
     )

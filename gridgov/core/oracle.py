@@ -27,13 +27,16 @@ not a user the administrator can see gets the answer an unknown username gets.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .context import current_actor
 from .scoping import in_scope, scope_paths
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 NOT_HERE = _("无法在此登记：如需办理，请联系镇（街道）或县级管理员核实。")
 
@@ -49,7 +52,7 @@ def acting_user(user: Any = None) -> Any:
     return user if user is not None else current_actor().user
 
 
-def may_see_path(user: Any, path: str, action: str = "view") -> bool:
+def may_see_path(user: User | AnonymousUser | None, path: str, action: str = "view") -> bool:
     """Whether ``user`` may see a row at grid ``path``; the system (no user) sees everything.
 
     The scope is asked for whatever the path, so that seeing and not seeing take the same

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 PER_PAGE = 50
 # Filters on dates outside these bounds mean nothing here, and at the calendar's ends (0001-01-01,
@@ -56,7 +57,7 @@ def page_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return login_required(view)
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator[Any]):
     """A paginator that may be told its total instead of running COUNT(*)."""
 
     def __init__(self, object_list: Any, per_page: int, *, count: int | None = None) -> None:
@@ -65,14 +66,16 @@ class CountedPaginator(Paginator):
             self.__dict__["count"] = count  # fills the cached_property
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, *, count: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest, queryset: QuerySet[Any, Any], *, count: int | None = None
+) -> Page[Any]:
     """The asked-for page; a missing, odd or out-of-range number gives the first or last page."""
     paginator = CountedPaginator(queryset, PER_PAGE, count=count)
     number = (request.GET.get("page") or "")[:20]  # longer is no page number; keep int() cheap
     return paginator.get_page(number)
 
 
-def search_field(placeholder: str) -> forms.CharField:
+def search_field(placeholder: StrOrPromise) -> forms.CharField:
     return forms.CharField(
         label=_("查找"),
         required=False,

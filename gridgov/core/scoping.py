@@ -13,11 +13,16 @@ app registers (``core`` does not import accounts).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+_M = TypeVar("_M", bound=models.Model)
 
 PATH_END = "~"  # sorts after every digit, so [P, P~) holds exactly the codes starting with P
 
@@ -31,7 +36,7 @@ def register_scope_provider(provider: ScopeProvider) -> None:
     _provider = provider
 
 
-def scope_paths(user: Any, action: str) -> list[str] | None:
+def scope_paths(user: User | AnonymousUser | None, action: str) -> list[str] | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     if _provider is None:
@@ -39,7 +44,7 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
     return _provider(user, action)
 
 
-def may_anywhere(user: Any, action: str) -> bool:
+def may_anywhere(user: User | AnonymousUser | None, action: str) -> bool:
     """Whether the user may do ``action`` somewhere (the answer that shows or hides a control)."""
     paths = scope_paths(user, action)
     return paths is None or bool(paths)
@@ -62,23 +67,23 @@ def in_scope(path: str, paths: list[str] | None) -> bool:
     return paths is None or any(path.startswith(p) for p in paths)
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_M, _M]):
     """A queryset over rows that carry a grid path (``Model.scope_path_field``)."""
 
     def _path_field(self) -> str:
         return getattr(self.model, "scope_path_field", "grid_path")
 
-    def within(self, path: str) -> ScopedQuerySet:
+    def within(self, path: str) -> Self:
         return self.filter(subtree_q(self._path_field(), path))
 
-    def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def restrict(self, user: User | AnonymousUser | None, action: str = "view") -> Self:
         """The rows ``user`` may do ``action`` on, as the model's policy answers
         (``core.permissions.Policy``; by default, the subtrees where the user holds it)."""
         from .permissions import policy_for
 
         return policy_for(self.model).restrict(self, user, action)
 
-    def within_paths(self, paths: list[str] | None) -> ScopedQuerySet:
+    def within_paths(self, paths: list[str] | None) -> Self:
         """The rows under any of ``paths`` (None: every row)."""
         if paths is None:
             return self
@@ -91,9 +96,15 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-def get_scoped_or_404(queryset: ScopedQuerySet, user: Any, action: str = "view", **lookup: Any):
+def get_scoped_or_404(
+    queryset: ScopedQuerySet[_M],
+    user: User | AnonymousUser | None,
+    action: str = "view",
+    **lookup: Any,
+) -> _M:
     """The object if it exists and is in the user's scope; otherwise 404, never a 403."""
     try:
         return queryset.restrict(user, action).get(**lookup)
-    except queryset.model.DoesNotExist:
+    # Every model has DoesNotExist; the stubs' plugin adds it to concrete models only.
+    except queryset.model.DoesNotExist:  # type: ignore[attr-defined]
         raise Http404 from None

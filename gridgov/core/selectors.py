@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from .audit import USER_OBJECT_TYPES
 from .models import AuditEntry, AuditPlace
 from .scoping import collapse_paths, scope_paths, subtree_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 ACTION_LABELS = {
     "create": _("新增"),
@@ -37,7 +40,7 @@ ACTION_LABELS = {
 
 
 # (grid paths) -> the ids, as text, of users who hold a role inside them; registered by accounts.
-UsersWithin = Callable[[Sequence[str]], QuerySet]
+UsersWithin = Callable[[Sequence[str]], "QuerySet[Any, Any]"]
 _users_within: UsersWithin | None = None
 
 
@@ -46,7 +49,7 @@ def register_users_within(provider: UsersWithin) -> None:
     _users_within = provider
 
 
-def audit_visible(user: Any) -> QuerySet:
+def audit_visible(user: User | AnonymousUser | None) -> QuerySet[AuditEntry]:
     """The entries ``user`` may audit (docs/security.md §3): within the subtrees where they
     hold a role with the audit action, an entry is seen if
 
@@ -74,7 +77,7 @@ def audit_visible(user: Any) -> QuerySet:
 
 
 def audit_list(
-    user: Any,
+    user: User | AnonymousUser | None,
     *,
     object_type: str = "",
     object_id: str = "",
@@ -82,7 +85,7 @@ def audit_list(
     action: str = "",
     since: dt.date | None = None,
     until: dt.date | None = None,
-) -> QuerySet:
+) -> QuerySet[AuditEntry]:
     """Entries the user may audit (``audit_visible``), newest first; each filter narrows in the
     database."""
     qs = audit_visible(user)

@@ -24,8 +24,22 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.db.models import signals
 
 
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The column field named ``name`` (or ``pk``): only those are written here."""
+    meta = model._meta
+    field = meta.pk if name == "pk" else meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{meta.label}.{name} is not a column")
+    return field
+
+
 @functools.cache
-def _update_sql(model: type[models.Model], alias: str, sets: tuple, conditions: tuple) -> str:
+def _update_sql(
+    model: type[models.Model],
+    alias: str,
+    sets: tuple[tuple[str, str], ...],
+    conditions: tuple[str, ...],
+) -> str:
     quote = connections[alias].ops.quote_name
     assignments = ", ".join(f"{quote(column)} = {mark}" for column, mark in sets)
     where = " AND ".join(f"{quote(column)} = %s" for column in conditions)
@@ -34,11 +48,11 @@ def _update_sql(model: type[models.Model], alias: str, sets: tuple, conditions: 
 
 def _update_statement(
     model: type[models.Model], values: dict[str, Any], where: dict[str, Any], connection: Any
-) -> tuple[str, list]:
-    meta = model._meta
-    sets, params = [], []
+) -> tuple[str, list[Any]]:
+    sets: list[tuple[str, str]] = []
+    params: list[Any] = []
     for name, value in values.items():
-        column = meta.get_field(name)
+        column = concrete_field(model, name)
         prepared = column.get_db_prep_save(value, connection)
         placeholder = getattr(column, "get_placeholder", None)
         sets.append(
@@ -47,7 +61,7 @@ def _update_statement(
         params.append(prepared)
     columns = []
     for name, value in where.items():
-        column = meta.pk if name == "pk" else meta.get_field(name)
+        column = concrete_field(model, name)
         columns.append(column.column)
         params.append(column.get_db_prep_value(value, connection, prepared=False))
     return _update_sql(model, connection.alias, tuple(sets), tuple(columns)), params
@@ -65,11 +79,12 @@ def update_where(
     sql, params = _update_statement(model, values, where, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        rowcount: int = cursor.rowcount
+        return rowcount
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], alias: str, marks: tuple, keyed: bool) -> str:
+def _insert_sql(model: type[models.Model], alias: str, marks: tuple[str, ...], keyed: bool) -> str:
     """``INSERT … VALUES``, without RETURNING (added by whoever reads the key back)."""
     quote = connections[alias].ops.quote_name
     columns = ", ".join(quote(f.column) for f in _insert_fields(model, keyed))
@@ -77,7 +92,9 @@ def _insert_sql(model: type[models.Model], alias: str, marks: tuple, keyed: bool
 
 
 @functools.cache
-def _insert_fields(model: type[models.Model], keyed: bool = False) -> tuple[models.Field, ...]:
+def _insert_fields(
+    model: type[models.Model], keyed: bool = False
+) -> tuple[models.Field[Any, Any], ...]:
     """The columns a new row is written with: all but generated ones, and but an automatic key
     unless the row comes with one (``keyed``, drawn by ``next_key``)."""
     meta = model._meta
@@ -87,7 +104,7 @@ def _insert_fields(model: type[models.Model], keyed: bool = False) -> tuple[mode
 
 def _insert_statement(
     instance: models.Model, connection: Any, keyed: bool = False
-) -> tuple[str, list]:
+) -> tuple[str, list[Any]]:
     model = type(instance)
     if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
         raise ValueError(f"{model._meta.label} has save signal receivers: use save()")
@@ -104,7 +121,7 @@ def _insert_statement(
     return _insert_sql(model, connection.alias, tuple(marks), keyed), values
 
 
-def cast_mark(field: models.Field, connection: Any) -> str:
+def cast_mark(field: models.Field[Any, Any], connection: Any) -> str:
     """A parameter cast to its column's type: in ``INSERT … SELECT`` PostgreSQL does not infer
     parameters' types from the target columns as it does for ``VALUES``."""
     text = isinstance(field, models.CharField | models.TextField)
@@ -150,12 +167,16 @@ def insert_row(instance: models.Model) -> models.Model:
 
 # A part of a batch's statement: its CTEs, given the batch's guard (or None).
 Build = Callable[[str | None], list[str]]
+# What a part does with the values read back from its CTEs once the batch has run.
+Then = Callable[[tuple[Any, ...]], object]
+Part = tuple[Build, list[Any], list[str], Then]
 
 
 def joins_writes(connection: Any) -> bool:
     """Whether a batch's writes go to this database as one statement: on PostgreSQL, where each
     statement is a round trip and work of the server's; SQLite runs in the process."""
-    return connection.vendor == "postgresql"
+    vendor: str = connection.vendor
+    return vendor == "postgresql"
 
 
 def stands_alone(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -173,7 +194,8 @@ def next_key(model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> int:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
         )
-        return cursor.fetchone()[0]
+        key: int = cursor.fetchone()[0]
+        return key
 
 
 class WriteBatch:
@@ -192,8 +214,8 @@ class WriteBatch:
         self.joined = joins_writes(connection)
         self.tags: set[str] = set()
         self.guard: str | None = None
-        self._guard_part: tuple | None = None
-        self._parts: list[tuple[Build, list[Any], list[str], Callable[[tuple], None]]] = []
+        self._guard_part: Part | None = None
+        self._parts: list[Part] = []
         self._names = 0
 
     def name(self) -> str:
@@ -206,7 +228,7 @@ class WriteBatch:
         build: Build,
         params: list[Any],
         results: list[str],
-        then: Callable[[tuple], None],
+        then: Then,
         tag: str = "",
     ) -> None:
         """Add CTEs (``name AS (…)``, made by ``build`` from the guard once the batch is sent)
@@ -235,7 +257,7 @@ class WriteBatch:
         """An ``update_where`` that must change ``expect`` rows, else ``otherwise()`` is raised;
         with ``guard``, the batch's guard."""
 
-        def check(row: tuple) -> None:
+        def check(row: tuple[Any, ...]) -> None:
             if row[0] != expect:
                 raise otherwise()
 

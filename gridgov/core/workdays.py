@@ -136,7 +136,8 @@ def calendar_warning(*, start: dt.date, end: dt.date) -> str | None:
 def _official_is_workday(day: dt.date) -> bool:
     """The package's answer, kept: it checks the date against its whole table on every call
     (0.4 ms of each new matter's deadline), and its table never changes while we run."""
-    return chinese_calendar.is_workday(day)
+    workday: bool = chinese_calendar.is_workday(day)
+    return workday
 
 
 def _is_workday(day: dt.date, rest_weekdays: frozenset[int]) -> bool:

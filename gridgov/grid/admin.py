@@ -4,7 +4,7 @@ from .models import GridNode
 
 
 @admin.register(GridNode)
-class GridNodeAdmin(admin.ModelAdmin):
+class GridNodeAdmin(admin.ModelAdmin[GridNode]):
     list_display = ["code", "name", "level", "households_count", "persons_count"]
     list_filter = ["level"]
     search_fields = ["code", "name"]

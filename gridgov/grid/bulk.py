@@ -26,10 +26,10 @@ from .models import CODE_LENGTH, LEVEL_BY_LENGTH, GridNode
 
 def common_path(paths: Sequence[str | None]) -> str:
     """The deepest grid code that all ``paths`` lie under ("" for none in common)."""
-    paths = [p for p in paths if p]
-    if not paths:
+    present = [p for p in paths if p]
+    if not present:
         return ""
-    low, high = min(paths), max(paths)
+    low, high = min(present), max(present)
     n = 0
     while n < min(len(low), len(high)) and low[n] == high[n]:
         n += 1

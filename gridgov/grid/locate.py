@@ -13,11 +13,13 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
 from django.db.models import Count, Max
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from .models import GridLevel, GridNode
@@ -51,7 +53,7 @@ class MicrogridIndex:
         self,
         ids: list[int],
         codes: list[str],
-        geoms: list,
+        geoms: list[BaseGeometry],
         nodes: dict[int, GridNode] | None = None,
     ) -> None:
         self.ids = ids
@@ -74,6 +76,8 @@ class MicrogridIndex:
             level=GridLevel.MICROGRID, boundary__isnull=False
         ).values_list("id", "code", "boundary")
         for pk, code, boundary in rows.iterator(chunk_size=2000):
+            if boundary is None:
+                continue  # a JSON null
             try:
                 geom = shape(boundary)
             except (ValueError, TypeError, AttributeError, KeyError):
@@ -124,11 +128,11 @@ class MicrogridIndex:
 # row (5,156 at Nanhai), too much for every routed matter; boundaries change rarely.
 RECHECK_SECONDS = 30.0
 _lock = threading.Lock()
-_cached: tuple[tuple, MicrogridIndex] | None = None
+_cached: tuple[tuple[Any, ...], MicrogridIndex] | None = None
 _checked_at = 0.0
 
 
-def _stamp() -> tuple:
+def _stamp() -> tuple[Any, ...]:
     return tuple(
         GridNode.objects.filter(level=GridLevel.MICROGRID)
         .aggregate(n=Count("id"), last=Max("updated_at"))

@@ -26,7 +26,8 @@ CODE_LENGTH = {
     GridLevel.MICROGRID: 18,
 }
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
-CHILD_LEVEL = {
+# Keyed by the level's code: a node's `level` is read from its column as plain text.
+CHILD_LEVEL: dict[str, GridLevel] = {
     GridLevel.COUNTY: GridLevel.TOWN,
     GridLevel.TOWN: GridLevel.VILLAGE,
     GridLevel.VILLAGE: GridLevel.GROUP,
@@ -34,7 +35,7 @@ CHILD_LEVEL = {
 }
 # Grid tiers named in the sources: the village is the first-level grid, the group the second,
 # the micro-grid of linked households the third (000, 002).
-GRID_TIER = {GridLevel.VILLAGE: 1, GridLevel.GROUP: 2, GridLevel.MICROGRID: 3}
+GRID_TIER: dict[str, int] = {GridLevel.VILLAGE: 1, GridLevel.GROUP: 2, GridLevel.MICROGRID: 3}
 
 
 class GridNode(models.Model):

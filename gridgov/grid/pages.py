@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from django_stubs_ext import StrOrPromise
 
 from gridgov.core.scoping import collapse_paths, in_scope, scope_paths
 
 from .models import CODE_LENGTH, GridLevel, GridNode
 from .selectors import NodeCounts, subtree_counts, visible_roots
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 GRID_CODE_LENGTHS = frozenset(CODE_LENGTH.values())
 
@@ -23,11 +28,11 @@ class Crumb:
     linked: bool  # False above the user's scope: shown as context, not as a link that 404s
 
     @property
-    def level_label(self) -> str:
+    def level_label(self) -> StrOrPromise:
         return GridLevel(self.level).label if self.level in GridLevel.values else ""
 
 
-def grid_crumbs(user: Any, node: GridNode) -> list[Crumb]:
+def grid_crumbs(user: User | AnonymousUser | None, node: GridNode) -> list[Crumb]:
     """The node's grid path, root first, the node itself last: one query for the ancestors."""
     codes = node.ancestor_codes()
     found = {
@@ -43,7 +48,7 @@ def grid_crumbs(user: Any, node: GridNode) -> list[Crumb]:
     return crumbs
 
 
-def scoped_node(user: Any, code: str) -> GridNode | None:
+def scoped_node(user: User | AnonymousUser | None, code: str) -> GridNode | None:
     """The node with this code if the user may see it, else None (no hint that it exists)."""
     code = (code or "").strip()
     if not code or len(code) not in GRID_CODE_LENGTHS or not code.isdigit():
@@ -51,7 +56,7 @@ def scoped_node(user: Any, code: str) -> GridNode | None:
     return GridNode.objects.restrict(user, "view").filter(code=code).first()
 
 
-def scope_totals(user: Any, under: GridNode | None) -> NodeCounts:
+def scope_totals(user: User | AnonymousUser | None, under: GridNode | None) -> NodeCounts:
     """Cached subtree counts for the user's whole scope, or for one node in it.
 
     Lists filtered only by place take their total from here: counting a county's million rows

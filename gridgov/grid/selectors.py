@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.db.models.functions import Substr
@@ -11,6 +11,9 @@ from django.db.models.functions import Substr
 from gridgov.core.scoping import PATH_END, collapse_paths, scope_paths
 
 from .models import GridNode
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass
@@ -21,7 +24,7 @@ class NodeCounts:
     organizations: int = 0
 
 
-def visible_roots(user: Any) -> list[GridNode]:
+def visible_roots(user: User | AnonymousUser | None) -> list[GridNode]:
     """The top nodes of the user's scope: the roots of the tree they may see."""
     paths = scope_paths(user, "view")
     if paths is None:
@@ -42,7 +45,8 @@ def subtree_counts(codes: list[str]) -> dict[str, NodeCounts]:
     result = {code: NodeCounts() for code in codes}
     lo, hi = min(codes), max(codes) + PATH_END
     rows = (
-        GridNode.objects.filter(code__gte=lo, code__lt=hi)
+        # `households` names a sum in values() rows; the stubs take it for the model's field.
+        GridNode.objects.filter(code__gte=lo, code__lt=hi)  # type: ignore[no-redef]
         .annotate(prefix=Substr("code", 1, length))
         .filter(prefix__in=codes)
         .values("prefix")

@@ -68,7 +68,7 @@ def validate_point(lat: float | None, lng: float | None) -> None:
     for name, value in (("lat", lat), ("lng", lng)):
         if value is not None and not _is_number(value):
             raise ValidationError({name: _("应为数字")})
-    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+    if lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ValidationError({"lat": _("经纬度超出范围")})
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from gridgov.core.crypto import lookup_hashes
 from gridgov.core.identity import IdentifierError, parse_citizen_id
+from gridgov.core.scoping import ScopedQuerySet
 
 from .models import Household, Person
 
@@ -26,7 +27,7 @@ def household_list(user: Any, *, under: str = "", q: str = "", tag: str = "") ->
     return qs.order_by("grid_path", "number")
 
 
-HOUSEHOLD_TAGS = {
+HOUSEHOLD_TAGS: dict[str, dict[str, Any]] = {
     "dibao": {"is_dibao": True},
     "tekun": {"is_tekun": True},
     "tuopin": {"is_tuopin": True},
@@ -40,7 +41,7 @@ def household_tag_filter(tag: str) -> dict[str, Any]:
     return HOUSEHOLD_TAGS.get(tag, {})
 
 
-def person_search(user: Any, q: str, *, under: str = "") -> QuerySet:
+def person_search(user: Any, q: str, *, under: str = "") -> ScopedQuerySet[Person]:
     """By exact citizen ID (through the keyed hash, no column decrypted) or by name."""
     qs = Person.objects.restrict(user, "view").select_related("household")
     if under:

@@ -5,6 +5,7 @@ and a spoofed X-Forwarded-For from an untrusted peer changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -31,7 +32,7 @@ PER_IP = rule_value(SIGNIN_MAX_FAILURES_PER_IP)
 
 def sign_in(username: str, password: str, *, peer: str, forwarded: str | None = None):
     client = Client()
-    extra = {"REMOTE_ADDR": peer}
+    extra: dict[str, Any] = {"REMOTE_ADDR": peer}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     response = client.post("/login/", {"username": username, "password": password}, **extra)

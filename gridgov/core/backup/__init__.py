@@ -16,7 +16,7 @@ writes anything, then loads every row in one transaction and keeps it only if th
 verifies.
 """
 
-from .dump import backup_write
-from .load import BackupError, restore_read
+from .dump import BackupError, backup_write
+from .load import restore_read
 
 __all__ = ["BackupError", "backup_write", "restore_read"]

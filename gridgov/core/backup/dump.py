@@ -76,7 +76,7 @@ class _HashingReader(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        data = self.handle.read(size)
+        data: bytes = self.handle.read(size)
         self.sha.update(data)
         return data
 
@@ -115,7 +115,7 @@ def _dump_table(
 
 
 def backup_write(
-    path: str | os.PathLike, *, alias: str = DEFAULT_DB_ALIAS, progress: Progress = print
+    path: str | os.PathLike[str], *, alias: str = DEFAULT_DB_ALIAS, progress: Progress = print
 ) -> dict[str, Any]:
     """Write the archive to ``path`` (refused if it exists) and return its manifest.
 

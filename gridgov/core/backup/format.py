@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_iso_string
@@ -53,7 +55,8 @@ def carried_models() -> list[type[models.Model]]:
         label: {
             f.related_model._meta.label_lower
             for f in model._meta.concrete_fields
-            if f.is_relation and f.related_model is not None
+            # resolved once the apps are loaded: a model class, no longer "self"
+            if f.is_relation and isinstance(f.related_model, type)
         }
         & labels.keys() - {label}
         for label, model in labels.items()
@@ -70,15 +73,15 @@ def carried_models() -> list[type[models.Model]]:
     return [labels[label] for label in ordered]
 
 
-def columns(model: type[models.Model]) -> list[models.Field]:
+def columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return list(model._meta.concrete_fields)
 
 
-def _iso(value: Any) -> str:
+def _iso(value: dt.date | dt.time) -> str:
     return value.isoformat()
 
 
-def encoder(field: models.Field) -> Callable[[Any], Any] | None:
+def encoder(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     """How a value read by the ORM becomes JSON (``None``: it already is)."""
     internal = field.get_internal_type()
     if internal == "JSONField":
@@ -95,21 +98,21 @@ def encoder(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
-def encode_row(row: tuple, encoders: list[Callable[[Any], Any] | None]) -> list[Any]:
+def encode_row(row: tuple[Any, ...], encoders: list[Callable[[Any], Any] | None]) -> list[Any]:
     return [
         value if value is None or enc is None else enc(value)
         for value, enc in zip(row, encoders, strict=True)
     ]
 
 
-def decoder(field: models.Field) -> Callable[[Any], Any]:
+def decoder(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     """The inverse of ``encoder``: the field's own parsing (``to_python``) but for JSON."""
     if field.get_internal_type() == "JSONField":
         return lambda v: v
     return field.to_python
 
 
-def applied_migrations(connection) -> list[list[str]]:
+def applied_migrations(connection: BaseDatabaseWrapper) -> list[list[str]]:
     recorder = MigrationRecorder(connection)
     if not recorder.has_table():
         return []

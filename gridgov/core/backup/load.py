@@ -297,7 +297,7 @@ def _model(label: str) -> type[models.Model] | None:
 
 
 def restore_read(
-    path: str | os.PathLike, *, alias: str = DEFAULT_DB_ALIAS, progress: Progress = print
+    path: str | os.PathLike[str], *, alias: str = DEFAULT_DB_ALIAS, progress: Progress = print
 ) -> dict[str, Any]:
     """Load the archive at ``path`` into the empty database ``alias``; return its manifest."""
     started = time.monotonic()
@@ -342,7 +342,10 @@ def _restore(archive: _Archive, alias: str, progress: Progress, started: float) 
 
 
 def _load_rows(
-    alias: str, archive: _Archive, models_by_label: dict[str, type[models.Model]], progress
+    alias: str,
+    archive: _Archive,
+    models_by_label: dict[str, type[models.Model]],
+    progress: Progress,
 ) -> None:
     connection = connections[alias]
     quote = connection.ops.quote_name

@@ -48,28 +48,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if fd is not None:
             os.close(fd)  # closing releases the flock
 
-    def _start_transaction_under_autocommit(self):
+    def _start_transaction_under_autocommit(self) -> None:
         self._write_lock()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private, not in the stubs
         except BaseException:
             self._write_unlock()
             raise
 
-    def _commit(self):
+    def _commit(self) -> None:
         try:
-            return super()._commit()
+            super()._commit()  # type: ignore[misc]  # private, not in the stubs
         finally:
             self._write_unlock()
 
-    def _rollback(self):
+    def _rollback(self) -> None:
         try:
-            return super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private, not in the stubs
         finally:
             self._write_unlock()
 
-    def _close(self):
+    def _close(self) -> None:
         try:
-            return super()._close()
+            super()._close()  # type: ignore[misc]  # private, not in the stubs
         finally:
             self._write_unlock()

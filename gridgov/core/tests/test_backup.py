@@ -22,6 +22,7 @@ import tarfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,7 +96,8 @@ class Sites:
     """
 
     def __init__(self, root: Path) -> None:
-        self.root, self.admin = root, None
+        self.root = root
+        self.admin: Any = None
         self.databases: list[str] = []
         self.templates: dict[str, str] = {}
 
@@ -252,11 +254,12 @@ def test_a_backup_taken_while_matters_are_written_restores_consistently(
     assert facts["audit_checked"] == facts["counts"]["core.auditentry"]
 
 
-def _wait(condition, process: subprocess.Popen, seconds: float = 60) -> None:
+def _wait(condition, process: subprocess.Popen[Any], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if process.poll() is not None:
-            raise AssertionError(f"the writer stopped: {process.stderr.read()}")
+            stderr = process.stderr.read() if process.stderr else ""
+            raise AssertionError(f"the writer stopped: {stderr}")
         if time.monotonic() > deadline:
             raise AssertionError("the writer made no progress")
         time.sleep(0.05)
@@ -358,7 +361,7 @@ def _rewritten(good: Path, out: Path, change) -> Path:
     """The archive with its manifest changed by ``change`` (the members' hashes still hold)."""
     with tarfile.open(good) as tar, tarfile.open(out, "w") as new:
         for member in tar.getmembers():
-            body = tar.extractfile(member).read()
+            body = tar.extractfile(member).read()  # type: ignore[union-attr]  # files only
             if member.name == "manifest.json":
                 manifest = json.loads(body)
                 change(manifest)

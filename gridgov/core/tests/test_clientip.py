@@ -4,6 +4,8 @@ client pass for another."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
@@ -15,7 +17,7 @@ PROXIES = ["10.0.0.1", "10.1.0.0/16", "fd00::/8"]
 
 
 def request(peer: str, *forwarded: str):
-    meta = {"REMOTE_ADDR": peer}
+    meta: dict[str, Any] = {"REMOTE_ADDR": peer}
     if forwarded:
         meta["HTTP_X_FORWARDED_FOR"] = ", ".join(forwarded)
     return RequestFactory().get("/", **meta)

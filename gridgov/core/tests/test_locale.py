@@ -2,6 +2,7 @@ import ast
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
 
 def test_chinese_by_default_even_for_an_english_browser(client):
@@ -29,7 +30,8 @@ def _entries() -> list[dict]:
     text = (LOCALE / "django.po").read_text(encoding="utf-8")
     entries = []
     for block in text.split("\n\n"):
-        entry, field = {"flags": "", "msgctxt": None}, None
+        entry: dict[str, Any] = {"flags": "", "msgctxt": None}
+        field: Any = None
         for line in block.splitlines():
             if line.startswith("#,"):
                 entry["flags"] += line

@@ -40,12 +40,14 @@ def _events_by_permitted_users() -> None:
     """Every staff step was allowed where the matter was held at that moment (the services
     check it; this reads the stored timeline again, from the matter's place upwards)."""
     for event in MatterEvent.objects.select_related("actor", "matter").exclude(actor=None):
+        actor = event.actor
+        assert actor is not None  # excluded above; says so to the type checker
         if event.action == "create":
-            assert user_may(event.actor, Action.REPORT_MATTER, event.matter.grid_path), event
+            assert user_may(actor, Action.REPORT_MATTER, event.matter.grid_path), event
             continue
         need = TRANSITIONS[event.action].permission
         held = [event.matter.grid_path[:n] for n in (6, 9, 12, 15, 18)]
-        assert any(user_may(event.actor, need, p) for p in held if p), event
+        assert any(user_may(actor, need, p) for p in held if p), event
 
 
 @pytest.mark.parametrize(

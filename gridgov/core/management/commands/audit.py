@@ -1,6 +1,8 @@
 """``gridgov audit verify``: check the whole hash chain and name the first broken entry."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.core.audit import audit_verify
 
@@ -8,10 +10,10 @@ from gridgov.core.audit import audit_verify
 class Command(BaseCommand):
     help = "Audit log tools. `verify` walks the hash chain."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["verify"])
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         result = audit_verify()
         if result.ok:
             self.stdout.write(self.style.SUCCESS(f"审计链完好：共 {result.checked} 条记录"))

@@ -1,6 +1,8 @@
 """``gridgov backup PATH``: the database, uploaded files and a manifest in one archive."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from gridgov.core.backup import BackupError, backup_write
@@ -12,10 +14,10 @@ class Command(BaseCommand):
         "the uploaded files and a manifest. The data key is not in it: keep it apart."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the archive to write (refused if it exists)")
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args: Any, path: str, **options: Any) -> None:
         try:
             backup_write(path, progress=self._say)
         except BackupError as exc:

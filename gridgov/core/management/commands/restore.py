@@ -1,6 +1,8 @@
 """``gridgov restore PATH``: load an archive into the empty database of GRIDGOV_DATABASE_URL."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from gridgov.core.backup import BackupError, restore_read
@@ -13,10 +15,10 @@ class Command(BaseCommand):
         "manifest and verify the audit chain. Nothing is written unless all of it holds."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the archive written by `gridgov backup`")
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args: Any, path: str, **options: Any) -> None:
         try:
             restore_read(path, progress=self._say)
         except BackupError as exc:

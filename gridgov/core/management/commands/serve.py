@@ -22,11 +22,12 @@ import subprocess
 import sys
 import threading
 import traceback
-from typing import TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,7 +124,9 @@ class Ticker(threading.Thread):
     """``gridgov tick`` every ``every`` seconds until stopped: the first at once, each next one
     ``every`` seconds after the last ended (so two of this thread's never overlap)."""
 
-    def __init__(self, every: float, out: TextIO, err: TextIO) -> None:
+    def __init__(
+        self, every: float, out: TextIO | OutputWrapper, err: TextIO | OutputWrapper
+    ) -> None:
         super().__init__(name="gridgov-tick", daemon=True)
         self.every = every
         self.out, self.err = out, err
@@ -175,7 +178,7 @@ class Command(BaseCommand):
         "running `gridgov tick` every GRIDGOV_TICK_SECONDS while it serves (--no-tick: not)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("GRIDGOV_BIND", "127.0.0.1:8000"))
         parser.add_argument(
             "--workers",
@@ -203,7 +206,17 @@ class Command(BaseCommand):
             help="seconds between ticks (default: GRIDGOV_TICK_SECONDS, 60)",
         )
 
-    def handle(self, *args, bind, workers, threads, dev, no_tick, tick_every, **options):
+    def handle(
+        self,
+        *args: Any,
+        bind: str,
+        workers: int,
+        threads: int,
+        dev: bool,
+        no_tick: bool,
+        tick_every: float | None,
+        **options: Any,
+    ) -> None:
         every = tick_every
         if every is None:
             try:
@@ -233,8 +246,8 @@ class Command(BaseCommand):
             return
         tick_note = _("不运行定时任务") if ticker is None else _("定时任务每%(s)g秒") % {"s": every}
         self.stdout.write(f"gridgov: http://{bind}/  (Ctrl-C to stop; {tick_note})")
-        args = gunicorn_args(bind=bind, workers=workers, threads=threads)
-        code = supervise([sys.executable, "-m", "gunicorn", *args], ticker)
+        server_args = gunicorn_args(bind=bind, workers=workers, threads=threads)
+        code = supervise([sys.executable, "-m", "gunicorn", *server_args], ticker)
         if code:
             raise SystemExit(
                 code if code > 0 else 128 - code
@@ -251,10 +264,10 @@ def supervise(argv: list[str], ticker: Ticker | None) -> int:
             jobs_sweep()
     # Connections opened by the checks before serving are not the ticker's to use.
     connections.close_all()
-    server: subprocess.Popen | None = None
+    server: subprocess.Popen[bytes] | None = None
     pending: list[int] = []  # a signal that came before gunicorn started goes to it once it has
 
-    def forward(signum, _frame):
+    def forward(signum: int, _frame: FrameType | None) -> None:
         if server is None:
             pending.append(signum)
             return
