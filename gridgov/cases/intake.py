@@ -32,7 +32,7 @@ from .notify import handlers_of, notify
 from .numbering import matter_serial
 from .routing import Route, route_matter
 from .rules import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
-from .steps import add_event, clean_text, set_level
+from .step_records import add_event, clean_text, set_level
 
 # File signatures (magic numbers): the photo's content decides its type, not its name.
 PHOTO_SIGNATURES = {
