@@ -8,9 +8,10 @@ re-checked in the same transaction (common.scoped_write). Out of scope is always
 from ninja import NinjaAPI, Router
 
 from gridgov.accounts import api as accounts_api
+from gridgov.cases import api as cases_api
 from gridgov.core.apitools import RENDERER
 
-from . import audit, bodies, cases, errors, grid, me, members, orgs, people, posts
+from . import audit, bodies, errors, grid, me, members, orgs, people, posts
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -53,6 +54,6 @@ mount("/bodies", bodies.router, ids="gridgov_api_bodies")
 mount("/grid-posts", posts.router, ids="gridgov_api_posts")
 mount("/audit-entries", audit.router, ids="gridgov_api_audit")
 mount("/users", accounts_api.router, ids="gridgov_accounts_api")
-mount("/matters", cases.matters, ids="gridgov_api_cases")
-mount("/matter-categories", cases.categories, ids="gridgov_api_cases")
-mount("/notifications", cases.notifications, ids="gridgov_api_cases")
+mount("/matters", cases_api.matters, ids="gridgov_api_cases")
+mount("/matter-categories", cases_api.categories, ids="gridgov_api_cases")
+mount("/notifications", cases_api.notifications, ids="gridgov_api_cases")
