@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from gridgov.accounts.forms import LoginForm
 
@@ -32,15 +32,7 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("bodies/<str:code>/", views.body_detail, name="body"),
     path("search/", views.search, name="search"),
-    path("matters/", views.matters, name="matters"),
-    path("matters/new/", views.matter_new, name="matter_new"),
-    path("matters/measures/", views.matter_measures_page, name="matter_measures"),
-    path("matters/<str:number>/", views.matter_detail, name="matter"),
-    path("matters/<str:number>/act/<str:action>/", views.matter_act_view, name="matter_act"),
-    path("matters/<str:number>/photos/<int:pk>/", views.matter_photo, name="matter_photo"),
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/read/", views.inbox_read, name="inbox_read"),
-    path("inbox/unread/", views.inbox_unread, name="inbox_unread"),
+    path("", include("gridgov.cases.urls")),
     path("audit/", views.audit_log, name="audit"),
     path("roles/", views.roles, name="roles"),
     path("import/", views.import_page, name="import"),

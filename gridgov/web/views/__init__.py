@@ -1,7 +1,6 @@
 """Pages of the web UI, one module per area; thin: they read through selectors and call services."""
 
 from .audit import audit_log, roles
-from .cases import matter_act_view, matter_detail, matter_new, matter_photo, matters
 from .grid import home, node_children, node_detail
 from .imports import (
     import_commit,
@@ -11,8 +10,6 @@ from .imports import (
     import_report,
     import_template,
 )
-from .inbox import inbox, inbox_read, inbox_unread
-from .measures import matter_measures_page
 from .orgs import body_detail, members, org_detail, org_report, orgs
 from .people import (
     household_detail,
@@ -36,15 +33,6 @@ __all__ = [
     "import_progress",
     "import_report",
     "import_template",
-    "inbox",
-    "inbox_read",
-    "inbox_unread",
-    "matter_act_view",
-    "matter_detail",
-    "matter_measures_page",
-    "matter_new",
-    "matter_photo",
-    "matters",
     "members",
     "node_children",
     "node_detail",
