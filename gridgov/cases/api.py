@@ -33,7 +33,7 @@ from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household
 
-from .intake import matter_create
+from .intake import PlaceOutOfScope, matter_create
 from .models import Category, Department, Matter
 from .notify import notifications_read
 from .schemas import (
@@ -177,25 +177,24 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
             code=payload.place,
         )
 
-    def in_scope(node: GridNode) -> None:
-        if not user_may(user, Action.REPORT_MATTER, node.code):
-            raise NotFound(_("网格%(c)s") % {"c": node.code})
-
-    matter = matter_create(
-        category=category,
-        description=payload.description,
-        channel=payload.channel,
-        reporter_user=user,
-        household=household,
-        lat=payload.lat,
-        lng=payload.lng,
-        address=payload.address,
-        place=place,
-        reporter_name=payload.reporter_name,
-        reporter_phone=payload.reporter_phone,
-        anonymous=payload.anonymous,
-        place_check=in_scope,
-    )
+    try:
+        matter = matter_create(
+            category=category,
+            description=payload.description,
+            channel=payload.channel,
+            reporter_user=user,
+            household=household,
+            lat=payload.lat,
+            lng=payload.lng,
+            address=payload.address,
+            place=place,
+            reporter_name=payload.reporter_name,
+            reporter_phone=payload.reporter_phone,
+            anonymous=payload.anonymous,
+            acting_user=user,
+        )
+    except PlaceOutOfScope as exc:
+        raise NotFound(_("网格%(c)s") % {"c": exc.place.code}) from None
     # The new matter holds its category, place and level already; nothing else is set yet.
     matter.assignee = matter.department = matter.merged_into = None
     return rendered(matter_detail_data(detail(user, matter)), status=201)

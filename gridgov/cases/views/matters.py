@@ -31,7 +31,7 @@ from gridgov.people.models import Household
 from ..action_forms import ActionChoices, ActionForm, action_form
 from ..exports import MASKED_NOTE, matters_table
 from ..forms import MatterFilterForm, StaffIntakeForm, add_service_errors
-from ..intake import matter_create
+from ..intake import PlaceOutOfScope, matter_create
 from ..models import Matter, MatterPhoto, Status
 from ..selectors import (
     assignee_candidates,
@@ -159,12 +159,6 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
         place = GridNode.objects.restrict(user, Action.REPORT_MATTER).get(code=data["place"])
     household = data.get("household")
 
-    def in_scope(node: GridNode) -> None:
-        # Where routing puts it must be the user's to report (a point may fall elsewhere):
-        # checked before anything is written, photos included.
-        if not user_may(user, Action.REPORT_MATTER, node.code):
-            raise ValidationError({"place": _("该位置不在您负责的网格内，请核对坐标或选择网格")})
-
     try:
         return matter_create(
             category=data["category"],
@@ -180,8 +174,11 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
             reporter_phone=data.get("reporter_phone", ""),
             anonymous=data.get("anonymous", False),
             photos=data.get("photos") or [],
-            place_check=in_scope,
+            acting_user=user,
         )
+    except PlaceOutOfScope as exc:
+        form.add_error("place", exc.args[0])
+        return None
     except ValidationError as exc:
         add_service_errors(form, exc, place_field="place")
         return None
