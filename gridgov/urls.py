@@ -14,7 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("gridgov.api.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
-    path("p/", include("gridgov.web.public_urls")),
+    path("p/", include("gridgov.cases.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gridgov.accounts.urls")),
     path("", include("gridgov.web.urls")),

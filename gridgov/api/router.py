@@ -11,13 +11,14 @@ re-checked in the same transaction (``core.apitools.scoped_write``). Out of scop
 from ninja import NinjaAPI, Router
 
 from gridgov.accounts import api as accounts_api
+from gridgov.cases import api as cases_api
 from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
 from gridgov.grid import api as grid_api
 from gridgov.orgs import api as orgs_api
 from gridgov.people import api as people_api
 
-from . import cases, errors
+from . import errors
 from .auth import SessionCsrfAuth, TokenAuth, acting_user
 from .docs import OfflineSwagger
 
@@ -61,6 +62,6 @@ mount("/bodies", orgs_api.bodies, ids="gridgov_api_bodies")
 mount("/grid-posts", orgs_api.posts, ids="gridgov_api_posts")
 mount("/audit-entries", core_api.router, ids="gridgov_api_audit")
 mount("/users", accounts_api.router, ids="gridgov_accounts_api")
-mount("/matters", cases.matters, ids="gridgov_api_cases")
-mount("/matter-categories", cases.categories, ids="gridgov_api_cases")
-mount("/notifications", cases.notifications, ids="gridgov_api_cases")
+mount("/matters", cases_api.matters, ids="gridgov_api_cases")
+mount("/matter-categories", cases_api.categories, ids="gridgov_api_cases")
+mount("/notifications", cases_api.notifications, ids="gridgov_api_cases")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.accounts.roles import Action
+from gridgov.accounts.scope import user_may
 from gridgov.core.audit import audit_record
 from gridgov.core.crypto import encrypt
 from gridgov.core.identity import IdentifierError, validate_phone
@@ -32,7 +34,7 @@ from .notify import handlers_of, notify
 from .numbering import matter_serial
 from .routing import Route, route_matter
 from .rules import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
-from .steps import add_event, clean_text, set_level
+from .step_records import add_event, clean_text, set_level
 
 # File signatures (magic numbers): the photo's content decides its type, not its name.
 PHOTO_SIGNATURES = {
@@ -75,6 +77,25 @@ def photo_type(upload: UploadedFile) -> str:
     raise ValidationError({"photos": _("文件%(name)s不是JPEG、PNG或WebP图片") % {"name": name}})
 
 
+class PlaceOutOfScope(PermissionDenied):
+    """The place a matter is routed to is not the acting user's to report at: nothing is stored.
+
+    Each caller answers it its own way: the API as 404 (out of scope is never told apart from
+    absent), the intake page as an error on its place field."""
+
+    def __init__(self, place: GridNode) -> None:
+        super().__init__(_("该位置不在您负责的网格内，请核对坐标或选择网格"))
+        self.place = place
+
+
+def intake_place_check(user: Any, place: GridNode) -> None:
+    """May ``user`` register a matter at ``place`` ("report_matter" there)? ``PlaceOutOfScope``
+    if not. Where routing puts a matter is checked, not only the place asked for: a point or an
+    address may fall in another grid."""
+    if not user_may(user, Action.REPORT_MATTER, place.code):
+        raise PlaceOutOfScope(place)
+
+
 def _photos_checked(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     if len(photos) > rule_value(PHOTO_MAX_COUNT):
         raise ValidationError(
@@ -101,10 +122,14 @@ def matter_create(
     media_urls: Sequence[str] = (),
     photos: Sequence[UploadedFile] = (),
     source_ip: str = "",
-    place_check: Callable[[GridNode], None] | None = None,
+    acting_user: Any = None,
     now: dt.datetime | None = None,
 ) -> Matter:
-    """受理: number the matter, route it, start its clock, tell its handlers."""
+    """受理: number the matter, route it, start its clock, tell its handlers.
+
+    With ``acting_user`` (staff registering it, on the page or through the API), the place the
+    matter is routed to must be theirs to report at (``intake_place_check``), checked before
+    anything is written, photos included. Residents (public page, Open311) have no scope."""
     now = now or timezone.now()
     if not category.is_active:
         raise ValidationError({"category": _("类别“%(c)s”已停用") % {"c": category.name}})
@@ -125,8 +150,8 @@ def matter_create(
         place=place,
         address=address,
     )
-    if place_check is not None:
-        place_check(route.place)  # e.g. the caller's scope: raises before anything is written
+    if acting_user is not None:
+        intake_place_check(acting_user, route.place)
     matter = Matter(
         # Unique until the row id gives the real number: a shared placeholder ("") would make
         # concurrent intakes wait on each other's unique-index entry until commit.

@@ -1,7 +1,7 @@
 """Every step of a matter after intake, one service per action of the transition table.
 
 How a step runs (read and check, then write once, again if the matter changed meanwhile) is
-``stepping``; each service here is what its action changes, whom it tells and what the
+``step_runner``; each service here is what its action changes, whom it tells and what the
 resident reads on the timeline. Views, the API, Open311 and ``gridgov tick`` call these; none
 writes matters itself. Intake is ``intake.matter_create``.
 """
@@ -27,8 +27,8 @@ from .intake import matter_create
 from .models import Department, Matter, NotificationKind, Satisfaction, Status
 from .notify import handlers_of, holders_of, notify
 from .rules import EXTENSION_MAX_WORKDAYS, WARNING_LEAD_HOURS
-from .stepping import finish, read, step, write
-from .steps import add_event, audit_step, clean_text, set_level, state_of
+from .step_records import add_event, audit_step, clean_text, set_level, state_of
+from .step_runner import finish, read, step, write
 from .transitions import TRANSITIONS
 
 

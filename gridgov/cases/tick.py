@@ -21,7 +21,7 @@ from gridgov.core.jobs import jobs_sweep
 from .deadlines import deadline_at
 from .models import OPEN_STATUSES, Matter, NotificationKind
 from .notify import handlers_of, holders_of, notifications_deliver, notify
-from .steps import add_event, audit_step, set_level, state_of
+from .step_records import add_event, audit_step, set_level, state_of
 
 BATCH = 500
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.cases.models import Category
 from gridgov.cases.rules import DESCRIPTION_MAX_CHARS
-from gridgov.cases.steps import clean_text
+from gridgov.cases.step_records import clean_text
 from gridgov.core.rules import rule_value
 
 from .formats import format_datetime, parse_datetime_param

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F
 
 from gridgov.cases import services as s
-from gridgov.cases import stepping
+from gridgov.cases import step_runner
 from gridgov.cases.models import Matter, MatterEvent, Notification, Status
 from gridgov.core.audit import audit_verify
 from gridgov.core.context import Source, actor_context
@@ -23,7 +23,7 @@ from gridgov.core.models import AuditEntry
 
 def _interfere(monkeypatch, times: int, change) -> list[int]:
     """After each of the first ``times`` reads of a step, another writer changes the row."""
-    real_begin = stepping.begin
+    real_begin = step_runner.begin
     seen: list[int] = []
 
     def begin(matter, action, user, **kw):
@@ -33,7 +33,7 @@ def _interfere(monkeypatch, times: int, change) -> list[int]:
             change(current)
         return current
 
-    monkeypatch.setattr(stepping, "begin", begin)
+    monkeypatch.setattr(step_runner, "begin", begin)
     return seen
 
 
@@ -93,7 +93,7 @@ def test_a_step_that_never_finds_the_row_still_gives_up(monkeypatch, new_matter,
     matter = s.matter_sign(matter=new_matter(), user=staff.worker)
     bump = Matter.objects.filter(pk=matter.pk)
     seen = _interfere(
-        monkeypatch, stepping.STEP_ATTEMPTS, lambda m: bump.update(version=F("version") + 1)
+        monkeypatch, step_runner.STEP_ATTEMPTS, lambda m: bump.update(version=F("version") + 1)
     )
     events = MatterEvent.objects.count()
 
@@ -101,9 +101,9 @@ def test_a_step_that_never_finds_the_row_still_gives_up(monkeypatch, new_matter,
         s.matter_note(matter=matter, user=staff.worker, public_note="已上门了解情况")
 
     assert "version" in busy.value.message_dict
-    assert len(seen) == stepping.STEP_ATTEMPTS
+    assert len(seen) == step_runner.STEP_ATTEMPTS
     assert MatterEvent.objects.count() == events
-    assert Matter.objects.get(pk=matter.pk).version == 1 + stepping.STEP_ATTEMPTS
+    assert Matter.objects.get(pk=matter.pk).version == 1 + step_runner.STEP_ATTEMPTS
 
 
 # Committed data, so that the threads' connections see it.

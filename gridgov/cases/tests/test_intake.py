@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridgov.cases.deadlines import workdays_for
-from gridgov.cases.intake import matter_create
+from gridgov.cases.intake import PlaceOutOfScope, matter_create
 from gridgov.cases.models import Category, Matter, MatterEvent, MatterPhoto
 from gridgov.cases.routing import RoutedBy
 from gridgov.core.models import AuditEntry, CalendarDay
@@ -190,6 +190,20 @@ def test_bad_input_names_the_field_and_stores_nothing(new_matter, fields, field,
     assert field in messages and reason in " ".join(messages[field])
     assert Matter.objects.count() == 0 and MatterEvent.objects.count() == 0
     assert MatterPhoto.objects.count() == 0 and AuditEntry.objects.count() == audit_before
+
+
+def test_intake_refuses_a_place_outside_the_acting_users_scope(new_matter, staff, grid):
+    """The service itself checks where routing puts the matter, no callback needed: micro-grid
+    A's worker may not register a point that falls in B, and nothing is stored, photo included."""
+    audit_before = AuditEntry.objects.count()
+    photo = SimpleUploadedFile("a.png", PNG, "image/png")
+    with pytest.raises(PlaceOutOfScope) as caught:
+        new_matter(lat=INSIDE_B[0], lng=INSIDE_B[1], photos=[photo], acting_user=staff.worker)
+    assert caught.value.place == grid.other_microgrid
+    assert Matter.objects.count() == 0 and MatterEvent.objects.count() == 0
+    assert MatterPhoto.objects.count() == 0 and AuditEntry.objects.count() == audit_before
+    matter = new_matter(lat=INSIDE_A[0], lng=INSIDE_A[1], acting_user=staff.worker)
+    assert matter.grid_node == grid.microgrid
 
 
 def test_missing_location_is_refused(staff, category):

@@ -235,11 +235,11 @@ def test_a_merge_between_a_settles_read_and_its_write_is_answered_too(
 ):
     """The settle's read found no merged matter waiting; one merged in before it wrote: the
     write finds the row changed, the settle runs again, and the newcomer gets the answer."""
-    from gridgov.cases import stepping
+    from gridgov.cases import step_runner
 
     first = s.matter_sign(matter=new_matter(), user=staff.worker)
     second = new_matter(description="通道被占（另一户反映）")
-    real_begin, merged = stepping.begin, []
+    real_begin, merged = step_runner.begin, []
 
     def begin(matter, action, user, **kwargs):
         current = real_begin(matter, action, user, **kwargs)
@@ -248,7 +248,7 @@ def test_a_merge_between_a_settles_read_and_its_write_is_answered_too(
             merged.append(s.matter_merge(matter=second, user=staff.worker, into=first))
         return current
 
-    monkeypatch.setattr(stepping, "begin", begin)
+    monkeypatch.setattr(step_runner, "begin", begin)
     settled = s.matter_settle(matter=first, user=staff.worker, answer="通道已清理")
     assert settled.status == Status.SETTLED and merged
     second.refresh_from_db()

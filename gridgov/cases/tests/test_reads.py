@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gridgov.accounts.roles import Action
 from gridgov.cases import services as s
-from gridgov.cases import stepping
+from gridgov.cases import step_runner
 from gridgov.cases.models import Matter
 from gridgov.cases.selectors import matter_timeline
 
@@ -24,14 +24,14 @@ def test_a_steps_read_is_the_orms_read_by_number_within_the_users_scope(new_matt
     matter = s.matter_sign(matter=new_matter(), user=staff.worker)
     by_orm = Matter.objects.for_step().restrict(staff.worker, Action.VIEW).get(pk=matter.pk)
     for who in (staff.worker, staff.county):
-        read = stepping.read(Matter(number=matter.number), who)
+        read = step_runner.read(Matter(number=matter.number), who)
         assert _columns(read) == _columns(by_orm)
         with CaptureQueriesContext(connection) as queries:
             assert [getattr(read, r) for r in RELATED] == [getattr(by_orm, r) for r in RELATED]
             assert read.handler_node.name and read.assignee.username
         assert not queries.captured_queries  # read with the matter
     with pytest.raises(Matter.DoesNotExist):  # out of the other grid worker's scope
-        stepping.read(Matter(number=matter.number), staff.other_worker)
+        step_runner.read(Matter(number=matter.number), staff.other_worker)
 
 
 @pytest.mark.django_db

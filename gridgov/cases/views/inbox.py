@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.cases.notify import notifications_read
-from gridgov.cases.selectors import inbox as inbox_of
-from gridgov.cases.selectors import unread_count
 from gridgov.core.pages import page_view, paginate
+
+from ..notify import notifications_read
+from ..selectors import inbox as inbox_of
+from ..selectors import unread_count
 
 
 @page_view
@@ -19,7 +20,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(
         request,
-        "web/matters/inbox.html",
+        "cases/inbox.html",
         {
             "page": paginate(request, inbox_of(user)),
             "unread": unread_count(user),
@@ -40,4 +41,4 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
 def inbox_unread(request: HttpRequest) -> HttpResponse:
     """The unread count beside 消息 in the menu, fetched by htmx after the page has loaded
     (so that no page pays a query for it)."""
-    return render(request, "web/matters/unread_badge.html", {"unread": unread_count(request.user)})
+    return render(request, "cases/unread_badge.html", {"unread": unread_count(request.user)})

@@ -18,24 +18,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from gridgov.cases.intake import matter_create
-from gridgov.cases.models import Channel, Matter, Satisfaction, Status
-from gridgov.cases.rules import PUBLIC_REPORTS_PER_HOUR
-from gridgov.cases.selectors import public_reports_left, public_timeline
-from gridgov.cases.services import matter_reopen, matter_review
-from gridgov.cases.transitions import action_label
 from gridgov.core.clientip import client_address, limit_key
 from gridgov.core.context import Source, actor_context
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import CODE_LENGTH, GridLevel, GridNode
 
-from ..forms_cases import (
+from ..forms import (
     PublicReopenForm,
     PublicReportForm,
     PublicReviewForm,
     add_service_errors,
     group_choices,
 )
+from ..intake import matter_create
+from ..models import Channel, Matter, Satisfaction, Status
+from ..rules import PUBLIC_REPORTS_PER_HOUR
+from ..selectors import public_reports_left, public_timeline
+from ..services import matter_reopen, matter_review
+from ..transitions import action_label
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
@@ -54,13 +54,13 @@ def home(request: HttpRequest) -> HttpResponse:
         if TOKEN.fullmatch(token) and Matter.objects.filter(tracking_token=token).exists():
             return redirect("public:track", token=token)
         error = _("没有找到这个查询码，请核对后再试")
-    return render(request, "public/home.html", {"given": given, "error": error})
+    return render(request, "cases/public/home.html", {"given": given, "error": error})
 
 
 @never_cache
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "public/report.html", {"form": PublicReportForm()})
+        return render(request, "cases/public/report.html", {"form": PublicReportForm()})
     form = PublicReportForm(request.POST, request.FILES)
     # Counted per client (through the trusted proxies; an IPv6 client by its /64).
     sender = limit_key(client_address(request))
@@ -71,7 +71,7 @@ def report(request: HttpRequest) -> HttpResponse:
             _("提交过于频繁：每个网络每小时最多提交%(n)d件，请稍后再试，或拨打村（社区）电话反映。")
             % {"n": rule_value(PUBLIC_REPORTS_PER_HOUR)},
         )
-        return render(request, "public/report.html", {"form": form}, status=429)
+        return render(request, "cases/public/report.html", {"form": form}, status=429)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -94,13 +94,15 @@ def report(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc, place_field="village")
         else:
             return redirect(reverse("public:track", args=[matter.tracking_token]) + "?new=1")
-    return render(request, "public/report.html", {"form": form}, status=400)
+    return render(request, "cases/public/report.html", {"form": form}, status=400)
 
 
 def groups(request: HttpRequest) -> HttpResponse:
     """The groups of a village as <option>s, fetched by htmx when a village is chosen."""
     return render(
-        request, "public/groups.html", {"choices": group_choices(request.GET.get("village", ""))}
+        request,
+        "cases/public/groups.html",
+        {"choices": group_choices(request.GET.get("village", ""))},
     )
 
 
@@ -138,7 +140,7 @@ def _track(
     )
     response = render(
         request,
-        "public/track.html",
+        "cases/public/track.html",
         {
             "matter": matter,
             "village": village_name(matter),

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Field, Schema
 
-from gridgov.cases.models import OPEN_STATUSES
-from gridgov.cases.transitions import action_label
 from gridgov.core.apischemas import Choice, IsoDate, NodeRef, UnderQuery, WriteSchema, choice
 from gridgov.core.crypto import mask_name, mask_phone
+
+from .models import OPEN_STATUSES
+from .transitions import action_label
 
 
 class CategoryOut(Schema):

@@ -1,6 +1,6 @@
 """Forms of the steps of a matter's lifecycle: one small form per action of the transition
 table (``cases.transitions``), with the choices the detail page offers (assignees,
-departments, duplicates). The rules stay in ``cases.services``; see ``forms_cases``."""
+departments, duplicates). The rules stay in ``cases.services``; see ``forms``."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Matter, Satisfaction
-from gridgov.cases.rules import (
-    EXTENSION_MAX_WORKDAYS,
-)
 from gridgov.core.rules import rule_value
 
-from .forms_cases import text_field
+from .forms import text_field
+from .models import Matter, Satisfaction
+from .rules import (
+    EXTENSION_MAX_WORKDAYS,
+)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Shared steps of the matter services: the timeline event, the audit entry, the level's clock."""
+"""What every step of a matter records: the timeline event, the audit entry, the level and its
+clock; and the check of its free text. How a step runs is ``step_runner``."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def add_event(
     """The step's timeline event; with ``batch``, stored when the batch is sent.
 
     The caller changes the matter's ``version`` in the same write: a step that read the
-    matter before relies on it to know that its timeline is still whole (``stepping.finish``).
+    matter before relies on it to know that its timeline is still whole (``step_runner.finish``).
     """
     event = MatterEvent(
         matter=matter,

@@ -11,14 +11,14 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from gridgov.accounts.roles import Action
-from gridgov.cases.selectors import matter_measures, overdue_list
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import scope_paths
 from gridgov.grid.models import GridNode
 from gridgov.grid.pages import grid_crumbs, scoped_node
 
-from ..forms_cases import MeasuresForm
-from .cases import FILTER_LEVELS, scope_nodes
+from ..forms import MeasuresForm
+from ..selectors import matter_measures, overdue_list
+from .matters import FILTER_LEVELS, scope_nodes
 
 
 def top_node(user: Any, nodes: list[GridNode]) -> GridNode | None:
@@ -38,7 +38,7 @@ def matter_measures_page(request: HttpRequest) -> HttpResponse:
     if node is None:
         if code:
             raise Http404  # a place the user may not see: no hint that it exists
-        return render(request, "web/matters/measures.html", {"form": form, "nav": "measures"})
+        return render(request, "cases/measures.html", {"form": form, "nav": "measures"})
     first, last = form.dates()
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
@@ -51,7 +51,7 @@ def matter_measures_page(request: HttpRequest) -> HttpResponse:
     field.initial = node.code
     return render(
         request,
-        "web/matters/measures.html",
+        "cases/measures.html",
         {
             "form": form,
             "node": node,

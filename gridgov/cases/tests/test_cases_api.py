@@ -149,7 +149,7 @@ def test_measures_of_a_village(api_as, staff, new_matter, grid):
 
 
 def test_every_steps_answer_is_what_its_schema_gives(api_as, staff, grid):
-    """A step's answer is built by hand (schemas.cases.matter_detail_data); right after it, the
+    """A step's answer is built by hand (cases.schemas.matter_detail_data); right after it, the
     matter read through the MatterDetail schema (GET) must give the very same body, in every
     state a matter passes through."""
     from gridgov.cases.models import Department

@@ -20,15 +20,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.models import Category, Channel, Satisfaction, Status
-from gridgov.cases.rules import (
+from gridgov.core.pages import ListFilterForm
+from gridgov.core.rules import rule_value
+from gridgov.grid.models import GridLevel, GridNode
+
+from .models import Category, Channel, Satisfaction, Status
+from .rules import (
     DESCRIPTION_MAX_CHARS,
     PHOTO_MAX_BYTES,
     PHOTO_MAX_COUNT,
 )
-from gridgov.core.pages import ListFilterForm
-from gridgov.core.rules import rule_value
-from gridgov.grid.models import GridLevel, GridNode
 
 # Where the services name a place, the forms show it: the coordinates and the "no location"
 # error of routing belong to the place fields.

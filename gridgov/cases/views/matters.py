@@ -18,18 +18,6 @@ from django.views.decorators.http import require_POST
 
 from gridgov.accounts.roles import Action, Role
 from gridgov.accounts.scope import user_may
-from gridgov.cases.exports import MASKED_NOTE, matters_table
-from gridgov.cases.intake import matter_create
-from gridgov.cases.models import Matter, MatterPhoto, Status
-from gridgov.cases.selectors import (
-    assignee_candidates,
-    duplicate_candidates,
-    matter_timeline,
-    matters_filtered,
-    transfer_departments,
-)
-from gridgov.cases.services import matter_act
-from gridgov.cases.transitions import TRANSITIONS, action_label, allowed_from
 from gridgov.core.crypto import mask_name, mask_phone
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import collapse_paths, get_scoped_or_404, may_anywhere, scope_paths
@@ -40,8 +28,20 @@ from gridgov.grid.models import GridLevel, GridNode
 from gridgov.grid.pages import grid_crumbs, scoped_node
 from gridgov.people.models import Household
 
-from ..forms_actions import ActionChoices, ActionForm, action_form
-from ..forms_cases import MatterFilterForm, StaffIntakeForm, add_service_errors
+from ..action_forms import ActionChoices, ActionForm, action_form
+from ..exports import MASKED_NOTE, matters_table
+from ..forms import MatterFilterForm, StaffIntakeForm, add_service_errors
+from ..intake import PlaceOutOfScope, matter_create
+from ..models import Matter, MatterPhoto, Status
+from ..selectors import (
+    assignee_candidates,
+    duplicate_candidates,
+    matter_timeline,
+    matters_filtered,
+    transfer_departments,
+)
+from ..services import matter_act
+from ..transitions import TRANSITIONS, action_label, allowed_from
 
 MATTER_READ = Matter.objects.for_display().select_related("household", "reporter_user")
 # The select of places on the list and measures pages: down to villages (a worker's own
@@ -89,7 +89,7 @@ def matters(request: HttpRequest) -> HttpResponse:
         return _matters_export(request, queryset)
     return render(
         request,
-        "web/matters/list.html",
+        "cases/list.html",
         {
             "form": form,
             "under_node": node,
@@ -145,7 +145,7 @@ def matter_new(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "web/matters/new.html",
+        "cases/new.html",
         {"form": form, "nav": "matters"},
         status=status,
     )
@@ -158,12 +158,6 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
     if data.get("place"):
         place = GridNode.objects.restrict(user, Action.REPORT_MATTER).get(code=data["place"])
     household = data.get("household")
-
-    def in_scope(node: GridNode) -> None:
-        # Where routing puts it must be the user's to report (a point may fall elsewhere):
-        # checked before anything is written, photos included.
-        if not user_may(user, Action.REPORT_MATTER, node.code):
-            raise ValidationError({"place": _("该位置不在您负责的网格内，请核对坐标或选择网格")})
 
     try:
         return matter_create(
@@ -180,8 +174,11 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
             reporter_phone=data.get("reporter_phone", ""),
             anonymous=data.get("anonymous", False),
             photos=data.get("photos") or [],
-            place_check=in_scope,
+            acting_user=user,
         )
+    except PlaceOutOfScope as exc:
+        form.add_error("place", exc.args[0])
+        return None
     except ValidationError as exc:
         add_service_errors(form, exc, place_field="place")
         return None
@@ -274,7 +271,7 @@ def _detail(
     local = timezone.localtime
     return render(
         request,
-        "web/matters/detail.html",
+        "cases/detail.html",
         {
             "matter": matter,
             "crumbs": grid_crumbs(user, matter.grid_node),

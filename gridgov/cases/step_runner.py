@@ -32,7 +32,7 @@ from gridgov.core.sqlwrites import WriteBatch, stands_alone, write_batch
 
 from .models import Matter
 from .selectors import merged_waiting_column, timeline_column, timeline_of
-from .steps import add_event, audit_step
+from .step_records import add_event, audit_step
 from .transitions import TRANSITIONS
 
 _COLUMNS = [f for f in Matter._meta.concrete_fields if not f.primary_key]
@@ -174,7 +174,7 @@ def finish(
     and this step's own, in the timeline's order (by time; stable, so before the new event has
     its id). Had anyone added one in between, the guard would have failed, and the step would
     have run again on a new read: whoever adds an event to a matter changes its ``version``
-    in the same write (``steps.add_event``).
+    in the same write (``step_records.add_event``).
     """
     write(matter, timezone.now(), batch, guard=True)
     done = add_event(matter, action, before=before["status"], batch=batch, **event)

@@ -20,19 +20,6 @@ from ninja import Query, Router
 
 from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
-from gridgov.cases.intake import matter_create
-from gridgov.cases.models import Category, Department, Matter
-from gridgov.cases.notify import notifications_read
-from gridgov.cases.selectors import (
-    active_category,
-    inbox,
-    matter_measures,
-    matter_timeline,
-    matters_filtered,
-    unread_count,
-)
-from gridgov.cases.services import matter_act
-from gridgov.cases.transitions import TRANSITIONS, allowed_from
 from gridgov.core.apischemas import PageQuery
 from gridgov.core.apitools import (
     ERRORS_READ,
@@ -46,8 +33,10 @@ from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household
 
-from .auth import auth_user
-from .schemas.cases import (
+from .intake import PlaceOutOfScope, matter_create
+from .models import Category, Department, Matter
+from .notify import notifications_read
+from .schemas import (
     ActionIn,
     CategoryOut,
     MatterCreate,
@@ -59,12 +48,27 @@ from .schemas.cases import (
     NotificationPage,
     matter_detail_data,
 )
+from .selectors import (
+    active_category,
+    inbox,
+    matter_measures,
+    matter_timeline,
+    matters_filtered,
+    unread_count,
+)
+from .services import matter_act
+from .transitions import TRANSITIONS, allowed_from
 
 matters = Router(tags=["民情事项"])
 categories = Router(tags=["民情事项"])
 notifications = Router(tags=["站内消息"])
 
 MATTER_READ = Matter.objects.for_display()
+
+
+def auth_user(request: HttpRequest) -> Any:
+    """The user that the API's authentication (token or session) put on the request."""
+    return request.auth  # type: ignore[attr-defined]
 
 
 def matter_label(number: str) -> str:
@@ -173,25 +177,24 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
             code=payload.place,
         )
 
-    def in_scope(node: GridNode) -> None:
-        if not user_may(user, Action.REPORT_MATTER, node.code):
-            raise NotFound(_("网格%(c)s") % {"c": node.code})
-
-    matter = matter_create(
-        category=category,
-        description=payload.description,
-        channel=payload.channel,
-        reporter_user=user,
-        household=household,
-        lat=payload.lat,
-        lng=payload.lng,
-        address=payload.address,
-        place=place,
-        reporter_name=payload.reporter_name,
-        reporter_phone=payload.reporter_phone,
-        anonymous=payload.anonymous,
-        place_check=in_scope,
-    )
+    try:
+        matter = matter_create(
+            category=category,
+            description=payload.description,
+            channel=payload.channel,
+            reporter_user=user,
+            household=household,
+            lat=payload.lat,
+            lng=payload.lng,
+            address=payload.address,
+            place=place,
+            reporter_name=payload.reporter_name,
+            reporter_phone=payload.reporter_phone,
+            anonymous=payload.anonymous,
+            acting_user=user,
+        )
+    except PlaceOutOfScope as exc:
+        raise NotFound(_("网格%(c)s") % {"c": exc.place.code}) from None
     # The new matter holds its category, place and level already; nothing else is set yet.
     matter.assignee = matter.department = matter.merged_into = None
     return rendered(matter_detail_data(detail(user, matter)), status=201)
