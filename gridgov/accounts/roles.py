@@ -27,21 +27,6 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("查看员")
 
 
-class Action(models.TextChoices):
-    VIEW = "view", _("查看")
-    CHANGE = "change", _("新增和修改")
-    IMPORT = "import", _("导入")
-    EXPORT = "export", _("导出")
-    VIEW_SENSITIVE = "view_sensitive", _("查看敏感信息")
-    REVEAL = "reveal", _("查看完整证件号和电话")
-    MANAGE_GRID = "manage_grid", _("维护网格与组织")
-    MANAGE_USERS = "manage_users", _("管理用户与角色")
-    AUDIT = "audit", _("查看审计记录")
-    REPORT_MATTER = "report_matter", _("登记民情事项")
-    HANDLE_MATTER = "handle_matter", _("办理民情事项")
-    SUPERVISE_MATTER = "supervise_matter", _("督办与批准延期")
-
-
 # role → the actions it holds, collected from every app's permissions.py (core.permissions):
 # every view, API operation, export and import asks it, for the grid subtree where the user
 # holds the role. Why each row is as it is: ROLE_NOTES.
@@ -83,7 +68,9 @@ ROLE_RANK: dict[str, int] = {
 def grantable_roles(role: str) -> frozenset[str]:
     """The roles a holder of ``role`` may grant (where it allows managing users): ranked at or
     below it, with no action it lacks."""
-    if not role_allows(role, Action.MANAGE_USERS):
+    from .permissions import MANAGE_USERS  # declared with the roles this module names
+
+    if not role_allows(role, MANAGE_USERS):
         return frozenset()
     rank, actions = ROLE_RANK[role], ROLE_ACTIONS[role]
     return frozenset(r for r in Role if ROLE_RANK[r] <= rank and ROLE_ACTIONS[r] <= actions)

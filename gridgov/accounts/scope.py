@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from gridgov.core.permissions import role_allows
+
 from .models import Assignment
-from .roles import role_allows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gridgov.core.pages import page_view
+from gridgov.core.permissions import registered_actions
 from gridgov.grid.models import GridNode
 
 from . import services
@@ -29,7 +30,7 @@ from .authority import grant_choices, may_manage_anywhere
 from .forms import AssignmentForm, OwnPasswordForm, UserCreateForm, UserFilterForm
 from .models import Assignment
 from .passwords import SESSION_KEY
-from .roles import ROLE_ACTIONS, ROLE_NOTES, Action, Role
+from .roles import ROLE_ACTIONS, ROLE_NOTES, Role
 from .scope import user_assignments
 from .selectors import managed_assignment, managed_node, user_detail, user_list
 
@@ -251,10 +252,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @page_view
 def roles(request: HttpRequest) -> HttpResponse:
-    """The role → action table that decides every permission, and the user's own roles."""
-    actions = list(Action)
+    """The role → action table that decides every permission (every app's permissions.py),
+    and the user's own roles."""
+    actions = registered_actions()
     table = [
-        (role, ROLE_NOTES[role], [action in ROLE_ACTIONS[role] for action in actions])
+        (role, ROLE_NOTES[role], [spec.key in ROLE_ACTIONS[role] for spec in actions])
         for role in Role
     ]
     return render(

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
+from gridgov.cases.permissions import REPORT_MATTER
 from gridgov.core.apischemas import PageQuery
 from gridgov.core.apitools import (
     ERRORS_READ,
@@ -164,7 +164,7 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
         household = get_visible(
             Household.objects.select_related("microgrid"),
             user,
-            Action.REPORT_MATTER,
+            REPORT_MATTER,
             what=_("户%(n)s") % {"n": payload.household},
             number=payload.household,
         )
@@ -172,7 +172,7 @@ def create_matter(request: HttpRequest, payload: MatterCreate):
         place = get_visible(
             GridNode.objects,
             user,
-            Action.REPORT_MATTER,
+            REPORT_MATTER,
             what=_("网格%(c)s") % {"c": payload.place},
             code=payload.place,
         )

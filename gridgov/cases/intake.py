@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.roles import Action
 from gridgov.accounts.scope import user_may
+from gridgov.cases.permissions import REPORT_MATTER
 from gridgov.core.audit import audit_record
 from gridgov.core.crypto import encrypt
 from gridgov.core.identity import IdentifierError, validate_phone
@@ -92,7 +92,7 @@ def intake_place_check(user: Any, place: GridNode) -> None:
     """May ``user`` register a matter at ``place`` ("report_matter" there)? ``PlaceOutOfScope``
     if not. Where routing puts a matter is checked, not only the place asked for: a point or an
     address may fall in another grid."""
-    if not user_may(user, Action.REPORT_MATTER, place.code):
+    if not user_may(user, REPORT_MATTER, place.code):
         raise PlaceOutOfScope(place)
 
 

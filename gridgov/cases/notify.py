@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from gridgov.accounts.roles import Action
+from gridgov.cases.permissions import HANDLE_MATTER
 from gridgov.core.freetext import mask_free_text
 from gridgov.core.permissions import policy_for
 from gridgov.core.sqlwrites import WriteBatch, insert_row
@@ -69,7 +69,7 @@ def outbound_channel() -> Channel | None:
     return None
 
 
-def handlers_of(node: GridNode, *, role: str = "", action: str = Action.HANDLE_MATTER) -> list:
+def handlers_of(node: GridNode, *, role: str = "", action: str = HANDLE_MATTER) -> list:
     """Users who may act at ``node``: those holding ``role`` there, else anyone there who may,
     else the nearest level above that has someone (a post left empty must not lose a matter)."""
     rows = policy_for(Matter).holders(action, node.code)

@@ -26,8 +26,9 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gridgov.accounts.models import Assignment
-from gridgov.accounts.roles import Action, role_allows
+from gridgov.cases.permissions import HANDLE_MATTER
 from gridgov.core.compiled import CompiledRead
+from gridgov.core.permissions import role_allows
 from gridgov.core.rules import rule_value
 from gridgov.grid.locate import distance_m
 from gridgov.grid.models import CHILD_LEVEL, CODE_LENGTH, GridLevel, GridNode
@@ -216,7 +217,7 @@ def assignee_candidates(matter: Matter) -> list[tuple[Any, Assignment]]:
     )
     seen: dict[int, tuple[Any, Assignment]] = {}
     for row in rows[: MAX_ASSIGNEES * 3]:
-        if role_allows(row.role, Action.HANDLE_MATTER) and row.user_id not in seen:
+        if role_allows(row.role, HANDLE_MATTER) and row.user_id not in seen:
             seen[row.user_id] = (row.user, row)
     return list(seen.values())[:MAX_ASSIGNEES]
 

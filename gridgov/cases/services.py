@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.roles import Action
+from gridgov.accounts.permissions import VIEW
 from gridgov.accounts.scope import user_may
+from gridgov.cases.permissions import HANDLE_MATTER, SUPERVISE_MATTER
 from gridgov.core.rules import rule_value
 from gridgov.core.sqlwrites import WriteBatch
 from gridgov.core.workdays import add_workdays
@@ -42,7 +43,7 @@ def matter_assign(
 ) -> Matter:
     """分派: to a person who may handle matters at the level that holds it."""
     m = matter
-    if not user_may(assignee, Action.HANDLE_MATTER, m.handler_path):
+    if not user_may(assignee, HANDLE_MATTER, m.handler_path):
         raise ValidationError({"assignee": _("%(u)s不能办理这一层级的事项") % {"u": assignee}})
     before, now = state_of(m), timezone.now()
     m.status, m.assignee = Status.ASSIGNED, assignee
@@ -252,7 +253,7 @@ def matter_extension_request(
         raise ValidationError({"workdays": _("已有一项延期申请待批准")})
     before, now = state_of(m), timezone.now()
     m.extension_days, m.extension_reason = workdays, reason
-    approvers = handlers_of(m.handler_node.parent or m.handler_node, action=Action.SUPERVISE_MATTER)
+    approvers = handlers_of(m.handler_node.parent or m.handler_node, action=SUPERVISE_MATTER)
     notify(
         batch=batch,
         user_ids=approvers,
@@ -330,7 +331,7 @@ def matter_merge(*, batch: WriteBatch, matter: Matter, user: Any, into: Matter) 
     target = read(into)
     if target.status not in (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS):
         raise ValidationError({"into": _("只能合并到未办结的事项")})
-    if not user_may(user, Action.VIEW, target.grid_path):
+    if not user_may(user, VIEW, target.grid_path):
         raise ValidationError({"into": _("找不到事项")})
     before, now = state_of(m), timezone.now()
     m.status, m.merged_into = Status.MERGED, target

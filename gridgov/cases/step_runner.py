@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.roles import Action
+from gridgov.accounts.permissions import VIEW
 from gridgov.accounts.scope import user_may
 from gridgov.core.compiled import CompiledRead
 from gridgov.core.sqlwrites import WriteBatch, stands_alone, write_batch
@@ -65,7 +65,7 @@ def read(matter: Matter, user: Any = None) -> Matter:
     """
     rows = _STEP_ROWS
     if matter.pk is None:
-        rows = rows.restrict(user, Action.VIEW).filter(number=matter.number)
+        rows = rows.restrict(user, VIEW).filter(number=matter.number)
     else:
         rows = rows.filter(pk=matter.pk)
     current = _STEP_READ.get(rows)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.roles import Action
+from gridgov.cases.permissions import HANDLE_MATTER, SUPERVISE_MATTER
 
 from .models import Status
 
@@ -25,7 +25,7 @@ class Transition:
     label: str
     sources: tuple[str, ...]
     target: str | None
-    permission: str = Action.HANDLE_MATTER
+    permission: str = HANDLE_MATTER
     resident: bool = False  # the person who raised it may take it on the tracking page
 
 
@@ -43,12 +43,12 @@ TRANSITIONS: dict[str, Transition] = {
     "transfer": Transition(_("转办"), OPEN, S.RECEIVED),
     "request_extension": Transition(_("申请延期"), (S.ASSIGNED, S.IN_PROGRESS), None),
     "approve_extension": Transition(
-        _("批准延期"), (S.ASSIGNED, S.IN_PROGRESS), None, Action.SUPERVISE_MATTER
+        _("批准延期"), (S.ASSIGNED, S.IN_PROGRESS), None, SUPERVISE_MATTER
     ),
     "reject_extension": Transition(
-        _("驳回延期"), (S.ASSIGNED, S.IN_PROGRESS), None, Action.SUPERVISE_MATTER
+        _("驳回延期"), (S.ASSIGNED, S.IN_PROGRESS), None, SUPERVISE_MATTER
     ),
-    "supervise": Transition(_("督办"), OPEN, None, Action.SUPERVISE_MATTER),
+    "supervise": Transition(_("督办"), OPEN, None, SUPERVISE_MATTER),
     "merge": Transition(_("合并"), OPEN, S.MERGED),
 }
 

@@ -21,12 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import shape
 
-from gridgov.accounts.roles import Action, Role
+from gridgov.accounts.roles import Role
 from gridgov.accounts.scope import user_may
 from gridgov.cases import services as s
 from gridgov.cases.intake import matter_create
 from gridgov.cases.models import Category, Channel, Department, Matter
 from gridgov.cases.notify import handlers_of
+from gridgov.cases.permissions import HANDLE_MATTER, REPORT_MATTER, SUPERVISE_MATTER
 from gridgov.cases.routing import route_matter
 from gridgov.grid.models import GridLevel, GridNode
 
@@ -125,7 +126,7 @@ def _move_along(
     """Take the matter some steps along, each by someone who may; an empty post leaves it as
     received (the demo then shows it waiting)."""
     node = matter.handler_node
-    handler = actors.at(node, Action.HANDLE_MATTER, role=matter.category.handler_role)
+    handler = actors.at(node, HANDLE_MATTER, role=matter.category.handler_role)
     if handler is None:
         return matter
     if fate < 0.45:
@@ -147,7 +148,7 @@ def _move_along(
             matter=matter, user=handler, department=department, reason="属执法事项"
         )
     elif fate < 0.8:
-        supervisor = actors.above(node, Action.SUPERVISE_MATTER)
+        supervisor = actors.above(node, SUPERVISE_MATTER)
         if supervisor is not None:
             matter = s.matter_supervise(matter=matter, user=supervisor, note="请尽快办理并回复群众")
     return matter
@@ -184,7 +185,7 @@ def demo_matters_create(*, count: int = 40, seed: int = 1) -> DemoMatters:
         reporter = None  # a resident on the public page
         if channel != Channel.PUBLIC:
             place = route_matter(category=category, **where).place
-            reporter = actors.at(place, Action.REPORT_MATTER)
+            reporter = actors.at(place, REPORT_MATTER)
         matter = matter_create(
             category=category,
             description=rng.choice(DESCRIPTIONS.get(category.code, DESCRIPTIONS["other"])),

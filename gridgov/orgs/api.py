@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gridgov.accounts.roles import Action
+from gridgov.accounts.permissions import CHANGE, MANAGE_GRID, VIEW
 from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -102,7 +102,7 @@ def org_label(code: str) -> str:
 def org_detail(user, org: PartyOrganization) -> PartyOrganization:
     org = ORG_READ.get(pk=org.pk)
     org.children_list = list(
-        PartyOrganization.objects.restrict(user, Action.VIEW).filter(parent=org).order_by("code")
+        PartyOrganization.objects.restrict(user, VIEW).filter(parent=org).order_by("code")
     )
     return org
 
@@ -139,7 +139,7 @@ def create_party_org(request: HttpRequest, payload: PartyOrgCreate):
     org = scoped_write(
         user,
         PartyOrganization,
-        Action.MANAGE_GRID,
+        MANAGE_GRID,
         lambda: party_org_create(node=node, parent=parent, **data),
     )
     return Status(201, org_detail(user, org))
@@ -148,16 +148,14 @@ def create_party_org(request: HttpRequest, payload: PartyOrgCreate):
 @party_orgs.patch("/{code}", response={200: PartyOrgDetail, **ERRORS_WRITE}, summary="修改党组织")
 def update_party_org(request: HttpRequest, code: str, payload: PartyOrgUpdate):
     user = auth_user(request)
-    org = get_visible(
-        PartyOrganization.objects, user, Action.MANAGE_GRID, what=org_label(code), code=code
-    )
+    org = get_visible(PartyOrganization.objects, user, MANAGE_GRID, what=org_label(code), code=code)
     data = payload_data(payload, exclude_unset=True)
     if data.get("parent") is not None:
         data["parent"] = get_visible(
             PartyOrganization.objects, user, what=org_label(data["parent"]), code=data["parent"]
         )
     org = scoped_write(
-        user, PartyOrganization, Action.MANAGE_GRID, lambda: party_org_update(org=org, data=data)
+        user, PartyOrganization, MANAGE_GRID, lambda: party_org_update(org=org, data=data)
     )
     return org_detail(user, org)
 
@@ -201,7 +199,7 @@ def create_party_member(request: HttpRequest, payload: PartyMemberCreate):
     person = get_visible(
         Person.objects.select_related("household"),
         user,
-        Action.CHANGE,
+        CHANGE,
         what=person_label(payload.person),
         pk=payload.person,
     )
@@ -215,7 +213,7 @@ def create_party_member(request: HttpRequest, payload: PartyMemberCreate):
     member = scoped_write(
         user,
         PartyMember,
-        Action.CHANGE,
+        CHANGE,
         lambda: party_member_create(person=person, organization=organization, **data),
     )
     return Status(201, MEMBER_READ.get(pk=member.pk))
@@ -226,12 +224,10 @@ def create_party_member(request: HttpRequest, payload: PartyMemberCreate):
 )
 def update_party_member(request: HttpRequest, member_id: int, payload: PartyMemberUpdate):
     user = auth_user(request)
-    member = get_visible(
-        MEMBER_READ, user, Action.CHANGE, what=member_label(member_id), pk=member_id
-    )
+    member = get_visible(MEMBER_READ, user, CHANGE, what=member_label(member_id), pk=member_id)
     data = payload_data(payload, exclude_unset=True)
     member = scoped_write(
-        user, PartyMember, Action.CHANGE, lambda: party_member_update(member=member, data=data)
+        user, PartyMember, CHANGE, lambda: party_member_update(member=member, data=data)
     )
     return MEMBER_READ.get(pk=member.pk)
 
@@ -244,9 +240,7 @@ def update_party_member(request: HttpRequest, member_id: int, payload: PartyMemb
 def transfer_party_member(request: HttpRequest, member_id: int, payload: PartyMemberTransfer):
     """The user must be allowed to change the member both where it is and where it goes."""
     user = auth_user(request)
-    member = get_visible(
-        MEMBER_READ, user, Action.CHANGE, what=member_label(member_id), pk=member_id
-    )
+    member = get_visible(MEMBER_READ, user, CHANGE, what=member_label(member_id), pk=member_id)
     target = get_visible(
         PartyOrganization.objects,
         user,
@@ -256,7 +250,7 @@ def transfer_party_member(request: HttpRequest, member_id: int, payload: PartyMe
     member = scoped_write(
         user,
         PartyMember,
-        Action.CHANGE,
+        CHANGE,
         lambda: party_member_transfer(member=member, to_organization=target, reason=payload.reason),
     )
     return MEMBER_READ.get(pk=member.pk)
@@ -281,7 +275,7 @@ def membership_label(pk) -> str:
 @bodies.get("/", response={200: BodyPage, **ERRORS_READ}, summary="自治组织列表")
 def list_bodies(request: HttpRequest, query: Query[BodyQuery]):
     """``q`` matches the code exactly or the name in part."""
-    qs = BODY_READ.restrict(auth_user(request), Action.VIEW)
+    qs = BODY_READ.restrict(auth_user(request), VIEW)
     if query.under:
         qs = qs.within(query.under)
     if query.kind:
@@ -301,21 +295,17 @@ def create_body(request: HttpRequest, payload: BodyCreate):
     user = auth_user(request)
     node = get_visible(GridNode.objects, user, what=node_label(payload.node), code=payload.node)
     data = payload_data(payload, omit=("node",))
-    body = scoped_write(
-        user, GovernanceBody, Action.MANAGE_GRID, lambda: body_create(node=node, **data)
-    )
+    body = scoped_write(user, GovernanceBody, MANAGE_GRID, lambda: body_create(node=node, **data))
     return Status(201, BODY_READ.get(pk=body.pk))
 
 
 @bodies.patch("/{code}", response={200: BodyOut, **ERRORS_WRITE}, summary="修改自治组织")
 def update_body(request: HttpRequest, code: str, payload: BodyUpdate):
     user = auth_user(request)
-    body = get_visible(
-        GovernanceBody.objects, user, Action.MANAGE_GRID, what=body_label(code), code=code
-    )
+    body = get_visible(GovernanceBody.objects, user, MANAGE_GRID, what=body_label(code), code=code)
     data = payload_data(payload, exclude_unset=True)
     body = scoped_write(
-        user, GovernanceBody, Action.MANAGE_GRID, lambda: object_update(instance=body, data=data)
+        user, GovernanceBody, MANAGE_GRID, lambda: object_update(instance=body, data=data)
     )
     return BODY_READ.get(pk=body.pk)
 
@@ -328,7 +318,7 @@ def update_body(request: HttpRequest, code: str, payload: BodyUpdate):
 def list_memberships(request: HttpRequest, code: str, query: Query[MembershipQuery]):
     user = auth_user(request)
     body = get_visible(GovernanceBody.objects, user, what=body_label(code), code=code)
-    qs = MEMBERSHIP_READ.restrict(user, Action.VIEW).filter(body=body)
+    qs = MEMBERSHIP_READ.restrict(user, VIEW).filter(body=body)
     today = timezone.localdate()
     if query.current is True:
         qs = qs.filter(term_start__lte=today).exclude(term_end__lt=today)
@@ -352,7 +342,7 @@ def create_membership(request: HttpRequest, code: str, payload: MembershipCreate
     membership = scoped_write(
         user,
         BodyMembership,
-        Action.MANAGE_GRID,
+        MANAGE_GRID,
         lambda: membership_create(body=body, person=person, **data),
     )
     return Status(201, MEMBERSHIP_READ.get(pk=membership.pk))
@@ -370,7 +360,7 @@ def update_membership(
     membership = get_visible(
         MEMBERSHIP_READ.filter(body__code=code),
         user,
-        Action.MANAGE_GRID,
+        MANAGE_GRID,
         what=membership_label(membership_id),
         pk=membership_id,
     )
@@ -378,7 +368,7 @@ def update_membership(
     membership = scoped_write(
         user,
         BodyMembership,
-        Action.MANAGE_GRID,
+        MANAGE_GRID,
         lambda: object_update(instance=membership, data=data),
     )
     return MEMBERSHIP_READ.get(pk=membership.pk)
@@ -398,7 +388,7 @@ def post_label(pk) -> str:
 @posts.get("/", response={200: GridPostPage, **ERRORS_READ}, summary="网格岗位列表")
 def list_grid_posts(request: HttpRequest, query: Query[GridPostQuery]):
     """``q`` matches part of the person's name."""
-    qs = POST_READ.restrict(auth_user(request), Action.VIEW)
+    qs = POST_READ.restrict(auth_user(request), VIEW)
     if query.under:
         qs = qs.within(query.under)
     if query.node:
@@ -428,7 +418,7 @@ def create_grid_post(request: HttpRequest, payload: GridPostCreate):
     post = scoped_write(
         user,
         GridPost,
-        Action.MANAGE_GRID,
+        MANAGE_GRID,
         lambda: grid_post_create(node=node, person=person, **data),
     )
     return Status(201, POST_READ.get(pk=post.pk))
@@ -437,9 +427,9 @@ def create_grid_post(request: HttpRequest, payload: GridPostCreate):
 @posts.patch("/{post_id}", response={200: GridPostOut, **ERRORS_WRITE}, summary="修改网格岗位")
 def update_grid_post(request: HttpRequest, post_id: int, payload: GridPostUpdate):
     user = auth_user(request)
-    post = get_visible(POST_READ, user, Action.MANAGE_GRID, what=post_label(post_id), pk=post_id)
+    post = get_visible(POST_READ, user, MANAGE_GRID, what=post_label(post_id), pk=post_id)
     data = payload_data(payload, exclude_unset=True)
     post = scoped_write(
-        user, GridPost, Action.MANAGE_GRID, lambda: object_update(instance=post, data=data)
+        user, GridPost, MANAGE_GRID, lambda: object_update(instance=post, data=data)
     )
     return POST_READ.get(pk=post.pk)

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gridgov.accounts.roles import Action
+from gridgov.accounts.permissions import CHANGE, VIEW
 from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -28,6 +28,7 @@ from gridgov.core.apitools import (
 )
 from gridgov.core.urlguard import holds_personal_number, refusal_text
 from gridgov.grid.models import GridNode
+from gridgov.people.permissions import REVEAL, VIEW_SENSITIVE
 
 from .models import Household, Person
 from .schemas import (
@@ -88,7 +89,7 @@ def microgrid_label(code: str) -> str:
 def household_detail(user: Any, household: Household) -> Household:
     household = HOUSEHOLD_READ.get(pk=household.pk)
     household.member_list = list(
-        Person.objects.restrict(user, Action.VIEW)
+        Person.objects.restrict(user, VIEW)
         .filter(household=household)
         .select_related("household")
         .order_by("id")
@@ -127,7 +128,7 @@ def create_household(request: HttpRequest, payload: HouseholdCreate):
     microgrid = get_visible(
         GridNode.objects,
         user,
-        Action.CHANGE,
+        CHANGE,
         what=microgrid_label(payload.microgrid),
         code=payload.microgrid,
     )
@@ -135,7 +136,7 @@ def create_household(request: HttpRequest, payload: HouseholdCreate):
     household = scoped_write(
         user,
         Household,
-        Action.CHANGE,
+        CHANGE,
         lambda: household_create(microgrid=microgrid, user=user, **data),
     )
     return Status(201, household_detail(user, household))
@@ -145,7 +146,7 @@ def create_household(request: HttpRequest, payload: HouseholdCreate):
 def update_household(request: HttpRequest, number: str, payload: HouseholdUpdate):
     user = auth_user(request)
     household = get_visible(
-        Household.objects, user, Action.CHANGE, what=household_label(number), number=number
+        Household.objects, user, CHANGE, what=household_label(number), number=number
     )
     data = payload_data(payload, exclude_unset=True)
     if data.get("head") is not None:
@@ -154,7 +155,7 @@ def update_household(request: HttpRequest, number: str, payload: HouseholdUpdate
             raise ValidationError({"head": _("户主必须是本户成员")})
         data["head"] = head
     household = scoped_write(
-        user, Household, Action.CHANGE, lambda: household_update(household=household, data=data)
+        user, Household, CHANGE, lambda: household_update(household=household, data=data)
     )
     return household_detail(user, household)
 
@@ -166,7 +167,7 @@ def move_household(request: HttpRequest, number: str, payload: HouseholdMoveIn):
     """Move a household and its members to another micro-grid (the user must change both)."""
     user = auth_user(request)
     household = get_visible(
-        Household.objects, user, Action.CHANGE, what=household_label(number), number=number
+        Household.objects, user, CHANGE, what=household_label(number), number=number
     )
     target = get_visible(
         GridNode.objects,
@@ -177,7 +178,7 @@ def move_household(request: HttpRequest, number: str, payload: HouseholdMoveIn):
     household = scoped_write(
         user,
         Household,
-        Action.CHANGE,
+        CHANGE,
         lambda: household_move(household=household, to_microgrid=target, reason=payload.reason),
     )
     return household_detail(user, household)
@@ -237,13 +238,13 @@ def create_person(request: HttpRequest, payload: PersonCreate):
     household = get_visible(
         Household.objects,
         user,
-        Action.CHANGE,
+        CHANGE,
         what=household_label(payload.household),
         number=payload.household,
     )
     data = payload_data(payload, omit=("household",))
     person = scoped_write(
-        user, Person, Action.CHANGE, lambda: person_create(household=household, user=user, **data)
+        user, Person, CHANGE, lambda: person_create(household=household, user=user, **data)
     )
     return Status(201, PERSON_READ.get(pk=person.pk))
 
@@ -251,15 +252,13 @@ def create_person(request: HttpRequest, payload: PersonCreate):
 @persons.patch("/{person_id}", response={200: PersonDetail, **ERRORS_WRITE}, summary="修改人员")
 def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate):
     user = auth_user(request)
-    person = get_visible(
-        PERSON_READ, user, Action.CHANGE, what=person_label(person_id), pk=person_id
-    )
+    person = get_visible(PERSON_READ, user, CHANGE, what=person_label(person_id), pk=person_id)
     data = payload_data(payload, exclude_unset=True)
     citizen_id, phone = data.pop("citizen_id", None), data.pop("phone", None)
     person = scoped_write(
         user,
         Person,
-        Action.CHANGE,
+        CHANGE,
         lambda: person_update(
             person=person, data=data, citizen_id=citizen_id, phone=phone, user=user
         ),
@@ -270,9 +269,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate):
 @persons.post("/{person_id}/move", response={200: PersonDetail, **ERRORS_WRITE}, summary="人员迁户")
 def move_person(request: HttpRequest, person_id: int, payload: PersonMoveIn):
     user = auth_user(request)
-    person = get_visible(
-        PERSON_READ, user, Action.CHANGE, what=person_label(person_id), pk=person_id
-    )
+    person = get_visible(PERSON_READ, user, CHANGE, what=person_label(person_id), pk=person_id)
     target = get_visible(
         Household.objects,
         user,
@@ -282,7 +279,7 @@ def move_person(request: HttpRequest, person_id: int, payload: PersonMoveIn):
     person = scoped_write(
         user,
         Person,
-        Action.CHANGE,
+        CHANGE,
         lambda: person_move(person=person, to_household=target, reason=payload.reason),
     )
     return PERSON_READ.get(pk=person.pk)
@@ -296,15 +293,13 @@ def move_person(request: HttpRequest, person_id: int, payload: PersonMoveIn):
 def update_person_sensitive(request: HttpRequest, person_id: int, payload: SensitiveUpdate):
     """Needs "change" and "view_sensitive" on the person; clearing every tag removes the record."""
     user = auth_user(request)
-    person = get_visible(
-        PERSON_READ, user, Action.CHANGE, what=person_label(person_id), pk=person_id
-    )
-    if not Person.objects.restrict(user, Action.VIEW_SENSITIVE).filter(pk=person.pk).exists():
+    person = get_visible(PERSON_READ, user, CHANGE, what=person_label(person_id), pk=person_id)
+    if not Person.objects.restrict(user, VIEW_SENSITIVE).filter(pk=person.pk).exists():
         raise NotFound(person_label(person_id))
     data = payload_data(payload, exclude_unset=True)
     with transaction.atomic():
         record = person_sensitive_set(person=person, data=data)
-        allowed = Person.objects.restrict(user, Action.CHANGE).restrict(user, Action.VIEW_SENSITIVE)
+        allowed = Person.objects.restrict(user, CHANGE).restrict(user, VIEW_SENSITIVE)
         if not allowed.filter(pk=person.pk).exists():
             raise NotFound(person_label(person_id))
     person = PERSON_READ.get(pk=person.pk)
@@ -319,9 +314,7 @@ def reveal_person(request: HttpRequest, person_id: int, payload: RevealIn):
     """Needs "reveal" on the person. The reason goes into the audit log with who asked; the
     value does not. Answer it once to the person who needs it; do not store it."""
     user = auth_user(request)
-    person = get_visible(
-        Person.objects, user, Action.REVEAL, what=person_label(person_id), pk=person_id
-    )
+    person = get_visible(Person.objects, user, REVEAL, what=person_label(person_id), pk=person_id)
     try:
         value = person_reveal(
             user=user, person=person, field=payload.field.value, reason=payload.reason

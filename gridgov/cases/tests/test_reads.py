@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gridgov.accounts.roles import Action
+from gridgov.accounts.permissions import VIEW
 from gridgov.cases import services as s
 from gridgov.cases import step_runner
 from gridgov.cases.models import Matter
@@ -22,7 +22,7 @@ def _columns(matter: Matter) -> dict:
 @pytest.mark.django_db
 def test_a_steps_read_is_the_orms_read_by_number_within_the_users_scope(new_matter, staff):
     matter = s.matter_sign(matter=new_matter(), user=staff.worker)
-    by_orm = Matter.objects.for_step().restrict(staff.worker, Action.VIEW).get(pk=matter.pk)
+    by_orm = Matter.objects.for_step().restrict(staff.worker, VIEW).get(pk=matter.pk)
     for who in (staff.worker, staff.county):
         read = step_runner.read(Matter(number=matter.number), who)
         assert _columns(read) == _columns(by_orm)

@@ -16,14 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.accounts.roles import Action, Role
+from gridgov.accounts.permissions import VIEW
+from gridgov.accounts.roles import Role
 from gridgov.accounts.scope import user_may
+from gridgov.cases.permissions import REPORT_MATTER
 from gridgov.core.crypto import mask_name, mask_phone
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import collapse_paths, get_scoped_or_404, may_anywhere, scope_paths
 from gridgov.core.workdays import calendar_warning
 from gridgov.dataio.exports import write_table
 from gridgov.dataio.pages import export_file, export_format, wants_export
+from gridgov.dataio.permissions import EXPORT
 from gridgov.grid.models import GridLevel, GridNode
 from gridgov.grid.pages import grid_crumbs, scoped_node
 from gridgov.people.models import Household
@@ -65,7 +68,7 @@ def scope_nodes(user: Any, action: str, levels: tuple[str, ...]) -> list[GridNod
 @page_view
 def matters(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = MatterFilterForm(request.GET, nodes=scope_nodes(user, Action.VIEW, FILTER_LEVELS))
+    form = MatterFilterForm(request.GET, nodes=scope_nodes(user, VIEW, FILTER_LEVELS))
     under = form.value("under")
     node = scoped_node(user, under)
     filters = {k: form.value(k) for k in ("status", "category", "overdue", "mine", "q")}
@@ -96,8 +99,8 @@ def matters(request: HttpRequest) -> HttpResponse:
             "crumbs": grid_crumbs(user, node) if node else [],
             "page": paginate(request, queryset),
             "now": timezone.now(),
-            "may_report": may_anywhere(user, Action.REPORT_MATTER),
-            "may_export": may_anywhere(user, Action.EXPORT),
+            "may_report": may_anywhere(user, REPORT_MATTER),
+            "may_export": may_anywhere(user, EXPORT),
             "nav": "matters",
         },
     )
@@ -109,7 +112,7 @@ def _matters_export(request: HttpRequest, queryset: QuerySet[Matter]) -> HttpRes
     user = request.user
     fmt = export_format(request)
     title = _("民情事项台账")
-    headers, rows = matters_table(queryset.restrict(user, Action.EXPORT))
+    headers, rows = matters_table(queryset.restrict(user, EXPORT))
     return export_file(
         request,
         object_type="cases.matter",
@@ -125,12 +128,12 @@ def _matters_export(request: HttpRequest, queryset: QuerySet[Matter]) -> HttpRes
 def matter_new(request: HttpRequest) -> HttpResponse:
     """登记: by whoever may report matters somewhere; household, place and point in scope."""
     user = request.user
-    if not may_anywhere(user, Action.REPORT_MATTER):
+    if not may_anywhere(user, REPORT_MATTER):
         raise Http404
-    places = scope_nodes(user, Action.REPORT_MATTER, INTAKE_LEVELS)
+    places = scope_nodes(user, REPORT_MATTER, INTAKE_LEVELS)
     if len(places) >= MAX_OPTIONS:  # a county's micro-grids: villages and groups are enough
-        places = scope_nodes(user, Action.REPORT_MATTER, INTAKE_LEVELS[:2])
-    households = Household.objects.restrict(user, Action.REPORT_MATTER)
+        places = scope_nodes(user, REPORT_MATTER, INTAKE_LEVELS[:2])
+    households = Household.objects.restrict(user, REPORT_MATTER)
     data = request.POST if request.method == "POST" else None
     form = StaffIntakeForm(data, request.FILES or None, places=places, households=households)
     if request.method == "POST" and form.is_valid():
@@ -156,7 +159,7 @@ def _intake(user: Any, form: StaffIntakeForm) -> Matter | None:
     data = form.cleaned_data
     place = None
     if data.get("place"):
-        place = GridNode.objects.restrict(user, Action.REPORT_MATTER).get(code=data["place"])
+        place = GridNode.objects.restrict(user, REPORT_MATTER).get(code=data["place"])
     household = data.get("household")
 
     try:
@@ -296,7 +299,7 @@ def _detail(
             "tracking_url": request.build_absolute_uri(
                 reverse("public:track", args=[matter.tracking_token])
             ),
-            "may_view_place": user_may(user, Action.VIEW, matter.grid_node.code),
+            "may_view_place": user_may(user, VIEW, matter.grid_node.code),
             "status_labels": dict(Status.choices),
             "nav": "matters",
         },

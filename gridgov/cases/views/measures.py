@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from gridgov.accounts.roles import Action
+from gridgov.accounts.permissions import VIEW
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import scope_paths
 from gridgov.grid.models import GridNode
@@ -23,7 +23,7 @@ from .matters import FILTER_LEVELS, scope_nodes
 
 def top_node(user: Any, nodes: list[GridNode]) -> GridNode | None:
     """The user's first root of scope (the whole tree's root for a superuser)."""
-    if scope_paths(user, Action.VIEW) is None:
+    if scope_paths(user, VIEW) is None:
         return GridNode.objects.filter(parent__isnull=True).order_by("code").first()
     return min(nodes, key=lambda n: (len(n.code), n.code), default=None)
 
@@ -31,7 +31,7 @@ def top_node(user: Any, nodes: list[GridNode]) -> GridNode | None:
 @page_view
 def matter_measures_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    nodes = scope_nodes(user, Action.VIEW, FILTER_LEVELS)
+    nodes = scope_nodes(user, VIEW, FILTER_LEVELS)
     form = MeasuresForm(request.GET or None, nodes=nodes)
     code = request.GET.get("node", "")
     node = scoped_node(user, code) if code else top_node(user, nodes)

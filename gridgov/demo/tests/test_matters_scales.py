@@ -12,9 +12,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from gridgov.accounts.roles import Action, Role
+from gridgov.accounts.roles import Role
 from gridgov.accounts.scope import user_may
 from gridgov.cases.models import Channel, Matter, MatterEvent
+from gridgov.cases.permissions import REPORT_MATTER
 from gridgov.cases.transitions import TRANSITIONS
 from gridgov.dataio.services import import_file
 from gridgov.demo.generate import _grid_row, _Writers
@@ -43,7 +44,7 @@ def _events_by_permitted_users() -> None:
         actor = event.actor
         assert actor is not None  # excluded above; says so to the type checker
         if event.action == "create":
-            assert user_may(actor, Action.REPORT_MATTER, event.matter.grid_path), event
+            assert user_may(actor, REPORT_MATTER, event.matter.grid_path), event
             continue
         need = TRANSITIONS[event.action].permission
         held = [event.matter.grid_path[:n] for n in (6, 9, 12, 15, 18)]
