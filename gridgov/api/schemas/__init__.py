@@ -1,1 +1,0 @@
-"""Request and response schemas of the API, one module per resource family."""
