@@ -1,6 +1,6 @@
 """Rotating the data key: re-encrypt and re-hash every person's citizen ID and phone number.
 
-The procedure (README, "Personal data"): set the new key as GRIDGOV_DATA_KEY and the old one in
+The procedure (README, "Configuration"): set the new key as GRIDGOV_DATA_KEY and the old one in
 GRIDGOV_DATA_KEY_PREVIOUS, restart, run ``gridgov datakey rotate``, then remove the old key.
 While rows are still under the old key they decrypt with it and exact searches try both keys'
 hashes (``core.crypto.lookup_hashes``); imports wait until the rotation is finished, because
