@@ -187,7 +187,7 @@ def revoke(request: HttpRequest, user_id: int, assignment_id: int) -> Status[Non
 
 
 @me.get("", response={200: MeOut, 401: ErrorOut}, summary="当前用户")
-def get_me(request: HttpRequest):
+def get_me(request: HttpRequest) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     assignments = Assignment.objects.filter(user=user).select_related("node").order_by("node__code")
     return {

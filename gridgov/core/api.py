@@ -12,6 +12,8 @@ imports no app.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Query, Router
 
@@ -24,7 +26,7 @@ router = Router(tags=["审计"])
 
 
 @router.get("/", response={200: AuditPage, **ERRORS_READ}, summary="审计记录")
-def list_audit_entries(request: HttpRequest, query: Query[AuditQuery]):
+def list_audit_entries(request: HttpRequest, query: Query[AuditQuery]) -> dict[str, Any]:
     """Newest first. Values of personal data never enter the log: only masked IDs, field names
     and reasons."""
     user = request.auth  # type: ignore[attr-defined]

@@ -88,13 +88,15 @@ def json_expr(expr: str) -> str:
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
-        return cursor.rowcount
+        rowcount: int = cursor.rowcount
+        return rowcount
 
 
-def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple:
+def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
-        return cursor.fetchone()
+        row: tuple[Any, ...] = cursor.fetchone()
+        return row
 
 
 ANALYZE_AFTER = 10_000  # rows written; below this the planner's old statistics do
@@ -116,8 +118,8 @@ def table_rows(model: Any) -> int:
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
         )
         return max(int(rows), 0)
-    (rows,) = fetch_one(f"SELECT COUNT(*) FROM {table(model)}")
-    return rows
+    (count,) = fetch_one(f"SELECT COUNT(*) FROM {table(model)}")
+    return int(count)
 
 
 @contextmanager
@@ -172,10 +174,11 @@ def indexes_rebuilt(model: Any, new_rows: int, *, all_new: bool = False) -> Iter
         execute(f"ALTER TABLE {q(name)} ADD CONSTRAINT {q(constraint)} {definition}")
 
 
-def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def classify(

@@ -43,7 +43,7 @@ def trusted_proxies_valid(
 
 
 @register()
-def compiled_reads_django_version(app_configs, **kwargs):
+def compiled_reads_django_version(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """``core.compiled`` reuses Django's compiler internals: only on the versions it was tested on."""
     import django
     from django.core.checks import Error

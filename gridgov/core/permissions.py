@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from django.utils.functional import Promise
 
     from .scoping import ScopedQuerySet
+
+
+QS = TypeVar("QS", bound="ScopedQuerySet[Any]")
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ class Policy:
     (``policy = SomePolicy()`` on the model class, a subclass that narrows or widens), else the
     default, which answers from the grid path the row carries (``scope_path_field``)."""
 
-    def restrict(self, queryset: ScopedQuerySet, user: Any, action: str) -> ScopedQuerySet:
+    def restrict(self, queryset: QS, user: Any, action: str) -> QS:
         """The rows of ``queryset`` that ``user`` may do ``action`` on (none for anonymous)."""
         return queryset.within_paths(scope_paths(user, action))
 

@@ -81,7 +81,8 @@ class ScopedQuerySet(models.QuerySet[_M, _M]):
         (``core.permissions.Policy``; by default, the subtrees where the user holds it)."""
         from .permissions import policy_for
 
-        return policy_for(self.model).restrict(self, user, action)
+        restricted: Self = policy_for(self.model).restrict(self, user, action)
+        return restricted
 
     def within_paths(self, paths: list[str] | None) -> Self:
         """The rows under any of ``paths`` (None: every row)."""

@@ -52,7 +52,8 @@ class GridNodeDetail(GridNodeOut):
 
     @staticmethod
     def resolve_children(obj: Any) -> list[Any]:
-        return obj.children_list
+        children: list[Any] = obj.children_list
+        return children
 
 
 class GridNodePage(Schema):
@@ -76,7 +77,8 @@ class GridNodeCreate(WriteSchema):
 
 
 class GridNodeUpdate(WriteSchema):
-    name: str = Field(None, min_length=1, max_length=100)
+    # Optional in a partial update, but never null: the published schema says string.
+    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
     boundary: dict[str, Any] | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
