@@ -8,7 +8,11 @@ Chinese cell value to the stored code. Booleans accept 是/否 (also 1/0, Y/N, t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import Choices
+from django.utils import translation
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,30 @@ class Schema:
 
 
 YES_NO = {"是": "1", "否": "0"}
+
+
+def choices_of(
+    model_choices: type[Choices], *, aliases: dict[str, Iterable[str]] | None = None
+) -> dict[str, str]:
+    """A choice column's cell values (Chinese label → stored code) from a model's choices, so
+    that every choice of the model is accepted on import and written on export.
+
+    Labels are the source (Chinese) labels whatever the active language, since files are written
+    in Chinese. The blank choice (the model's 否/无) is an empty cell, not its label. ``aliases``
+    are further labels accepted for a code, after its own (export writes the first label).
+    """
+    aliases = aliases or {}
+    cells: dict[str, str] = {}
+    with translation.override(None):
+        for value, label in model_choices.choices:
+            if value == "":
+                cells[""] = ""
+                continue
+            cells[str(label)] = value
+            for alias in aliases.get(value, ()):
+                cells[alias] = value
+    return cells
+
 
 # Every registered kind's schema, in load order, and that order (each kind refers only to kinds
 # before it): filled by ``registry.register_kind`` when the apps are ready.

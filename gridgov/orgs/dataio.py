@@ -19,7 +19,7 @@ from gridgov.dataio.errors import ErrorSink
 from gridgov.dataio.exports import ExportSpec, column_labels, person_id, yes_no
 from gridgov.dataio.kinds.base import Context, Kind, RowValidator, not_in_future, repeated
 from gridgov.dataio.registry import register_kind
-from gridgov.dataio.schemas import Column, Schema
+from gridgov.dataio.schemas import Column, Schema, choices_of
 from gridgov.dataio.staging import duplicate_errors, sql_errors
 from gridgov.dataio.validation import CellError, CitizenIdChecker, Layout
 from gridgov.grid.models import GridLevel, GridNode
@@ -33,9 +33,12 @@ from .bulk import (
     party_orgs_load,
 )
 from .models import (
+    BodyKind,
     BodyMembership,
+    BodyRole,
     GovernanceBody,
     GridPost,
+    GridPostKind,
     MemberStatus,
     OrgKind,
     PartyMember,
@@ -43,36 +46,12 @@ from .models import (
 )
 from .services import ORG_LEVELS
 
-ORG_KINDS = {
-    "党委": "committee",
-    "党总支": "general_branch",
-    "党支部": "branch",
-    "联合党支部": "joint_branch",
-    "党小组": "group",
-    "党员服务团队": "service_team",
-}
-BODY_KINDS = {
-    "村民委员会": "village_committee",
-    "村民代表会议": "representatives",
-    "村务监督委员会": "supervision",
-    "村民小组": "villager_group",
-    "组委会": "group_committee",
-    "集体经济组织": "collective_economy",
-}
-MEMBER_STATUS = {"正式党员": "full", "预备党员": "probationary"}
-BODY_ROLES = {
-    "主任/组长/理事长": "chair",
-    "主任": "chair",
-    "组长": "chair",
-    "理事长": "chair",
-    "副主任": "vice_chair",
-    "委员": "member",
-    "代表": "representative",
-    "调解员": "mediator",
-    "监督员": "supervisor",
-    "环保员": "environment",
-}
-POSTS = {"网格长": "head", "专职网格员": "worker"}
+ORG_KINDS = choices_of(OrgKind)
+BODY_KINDS = choices_of(BodyKind)
+MEMBER_STATUS = choices_of(MemberStatus)
+# Files name the chair by the body's own title (村委会主任, 村民小组组长, 集体经济组织理事长).
+BODY_ROLES = choices_of(BodyRole, aliases={BodyRole.CHAIR: ("主任", "组长", "理事长")})
+POSTS = choices_of(GridPostKind)
 
 PARTY_ORGS = Schema(
     "party_orgs",

@@ -29,7 +29,7 @@ from gridgov.dataio.errors import ErrorSink
 from gridgov.dataio.exports import ExportSpec, column_labels, person_id, person_phone, yes_no
 from gridgov.dataio.kinds.base import ChunkValidator, Context, Kind, RowValidator, repeated
 from gridgov.dataio.registry import register_kind
-from gridgov.dataio.schemas import Column, Schema
+from gridgov.dataio.schemas import Column, Schema, choices_of
 from gridgov.dataio.staging import duplicate_errors, sql_errors
 from gridgov.dataio.validation import (
     CellError,
@@ -43,46 +43,26 @@ from gridgov.dataio.validation import (
 from gridgov.grid.models import GridLevel, GridNode
 
 from .bulk import households_load, persons_load
-from .models import Household, Person, Relation
+from .models import (
+    DisabilityCategory,
+    Household,
+    LeftBehind,
+    MonitoringType,
+    Person,
+    Relation,
+    ResidenceType,
+    Sex,
+    SpecialGroup,
+)
 
-MONITORING = {
-    "": "",
-    "脱贫不稳定户": "unstable",
-    "边缘易致贫户": "marginal",
-    "突发严重困难户": "sudden",
-}
-SEX = {"男": "M", "女": "F"}
-RELATIONS = {
-    "户主": "head",
-    "配偶": "spouse",
-    "子女": "child",
-    "父母": "parent",
-    "祖父母/外祖父母": "grandparent",
-    "孙子女/外孙子女": "grandchild",
-    "兄弟姐妹": "sibling",
-    "儿媳/女婿": "child_in_law",
-    "其他": "other",
-}
-RESIDENCE = {"户籍": "registered", "常住": "resident", "流动": "migrant", "人户分离": "separated"}
-LEFT_BEHIND = {"": "", "留守儿童": "child", "留守妇女": "woman", "留守老人": "elderly"}
-SPECIAL_GROUPS = {
-    "": "",
-    "刑满释放人员": "released",
-    "社区矫正对象": "corrections",
-    "严重精神障碍患者": "mental",
-    "吸毒人员": "drug",
-    "艾滋病危险性人员": "hiv_risk",
-}
-DISABILITY = {
-    "": "",
-    "视力残疾": "1",
-    "听力残疾": "2",
-    "言语残疾": "3",
-    "肢体残疾": "4",
-    "智力残疾": "5",
-    "精神残疾": "6",
-    "多重残疾": "7",
-}
+MONITORING = choices_of(MonitoringType)
+SEX = choices_of(Sex)
+RELATIONS = choices_of(Relation)
+RESIDENCE = choices_of(ResidenceType)
+LEFT_BEHIND = choices_of(LeftBehind)
+SPECIAL_GROUPS = choices_of(SpecialGroup)
+DISABILITY = choices_of(DisabilityCategory)
+
 HOUSEHOLDS = Schema(
     "households",
     "户",
