@@ -9,15 +9,14 @@ out. A first line says which, for the kinds that carry IDs or phones. Rows are r
 that joins what a row needs (``select_related``), so an export is one query, and XLSX is
 written in xlsxwriter's constant-memory mode.
 
-The caller passes the queryset already restricted to what the user may export.
+Each kind's export (``ExportSpec``) is registered with the kind by its app
+(``gridgov.dataio.registry``). The caller passes the queryset already restricted to what the
+user may export.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -25,17 +24,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from gridgov.core.crypto import decrypt
-from gridgov.grid.models import GridNode
-from gridgov.orgs.models import (
-    BodyMembership,
-    GovernanceBody,
-    GridPost,
-    PartyMember,
-    PartyOrganization,
-)
-from gridgov.people.models import Household, Person
+from gridgov.core.tables import write_table
 
-from .schemas import SCHEMAS
+from .registry import EXPORTS
+from .schemas import SCHEMAS, Column
 
 SENSITIVE_HEADERS = {"特殊人群", "残疾类别", "残疾等级", "大病重病", "健康状况"}
 MASKED_NOTE = gettext_lazy("注：身份证号和电话已脱敏，敏感信息未导出。")
@@ -45,28 +37,15 @@ REVEALED_NOTE = gettext_lazy(
 CHUNK = 2000
 
 
-def _labels(choices: dict[str, str]) -> dict[str, str]:
-    """Stored code → the first Chinese label that means it."""
-    labels: dict[str, str] = {}
-    for label, code in choices.items():
-        labels.setdefault(code, label)
-    return labels
-
-
-def _yes_no(value: Any) -> str:
+def yes_no(value: Any) -> str:
     return "是" if value else "否"
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 @dataclass(frozen=True)
 class ExportSpec:
+    """How a kind's rows are read and written: its model, the joins and order of the queryset,
+    and a row in the kind's export columns (``export_headers``)."""
+
     model: type
     related: tuple[str, ...]
     order: tuple[str, ...]
@@ -74,8 +53,11 @@ class ExportSpec:
     personal: bool = False
 
 
-def _choice(kind: str, key: str) -> Callable[[str], str]:
-    labels = _labels(SCHEMAS[kind].column(key).choices)
+def column_labels(column: Column) -> Callable[[str], str]:
+    """Stored code → the first Chinese label of ``column`` that means it (the code if none)."""
+    labels: dict[str, str] = {}
+    for label, code in column.choices.items():
+        labels.setdefault(code, label)
     return lambda code: labels.get(code, code)
 
 
@@ -95,111 +77,18 @@ def _full_phone(person: Any) -> str:
     return decrypt(person.phone_cipher) if person.phone_cipher else ""
 
 
-def _specs(reveal: bool = False) -> dict[str, ExportSpec]:
-    cid, phone = (_full_id, _full_phone) if reveal else (_masked_id, _masked_phone)
-    org_kind = _choice("party_orgs", "kind")
-    body_kind = _choice("bodies", "kind")
-    monitoring = _choice("households", "monitoring_type")
-    sex, relation = _choice("persons", "sex"), _choice("persons", "relation")
-    residence, left = _choice("persons", "residence_type"), _choice("persons", "left_behind")
-    status = _choice("party_members", "status")
-    role, post = _choice("memberships", "role"), _choice("grid_posts", "kind")
-    return {
-        "grid": ExportSpec(
-            GridNode,
-            (),
-            ("code",),
-            lambda n: [
-                n.code,
-                n.name,
-                n.lat,
-                n.lng,
-                json.dumps(n.boundary, ensure_ascii=False) if n.boundary else "",
-            ],
-        ),
-        "party_orgs": ExportSpec(
-            PartyOrganization,
-            ("parent",),
-            ("grid_path", "code"),
-            lambda o: [
-                o.code,
-                o.name,
-                org_kind(o.kind),
-                o.grid_path,
-                o.parent.code if o.parent else "",
-            ],
-        ),
-        "bodies": ExportSpec(
-            GovernanceBody,
-            (),
-            ("grid_path", "code"),
-            lambda b: [b.code, b.name, body_kind(b.kind), b.grid_path],
-        ),
-        "households": ExportSpec(
-            Household,
-            (),
-            ("number",),
-            lambda h: [
-                h.number,
-                h.grid_path,
-                h.address,
-                h.lat,
-                h.lng,
-                _yes_no(h.is_dibao),
-                _yes_no(h.is_tekun),
-                _yes_no(h.is_tuopin),
-                monitoring(h.monitoring_type),
-                _yes_no(h.is_military_family),
-            ],
-        ),
-        "persons": ExportSpec(
-            Person,
-            ("household",),
-            ("household_id", "id"),
-            lambda p: [
-                cid(p),
-                p.name,
-                sex(p.sex),
-                p.birth_date,
-                p.household.number,
-                relation(p.relation),
-                phone(p),
-                residence(p.residence_type),
-                left(p.left_behind),
-                _yes_no(p.lives_alone),
-            ],
-            personal=True,
-        ),
-        "party_members": ExportSpec(
-            PartyMember,
-            ("person", "organization"),
-            ("organization_id", "id"),
-            lambda m: [
-                cid(m.person),
-                m.organization.code,
-                status(m.status),
-                m.joined_on,
-                m.full_member_on,
-                _yes_no(m.is_center_household),
-                _yes_no(m.is_mobile),
-            ],
-            personal=True,
-        ),
-        "memberships": ExportSpec(
-            BodyMembership,
-            ("body", "person"),
-            ("body_id", "id"),
-            lambda m: [m.body.code, cid(m.person), role(m.role), m.term_start, m.term_end],
-            personal=True,
-        ),
-        "grid_posts": ExportSpec(
-            GridPost,
-            ("person",),
-            ("grid_path", "kind", "id"),
-            lambda g: [g.grid_path, cid(g.person), post(g.kind), g.start_on, g.end_on],
-            personal=True,
-        ),
-    }
+def person_id(reveal: bool) -> Callable[[Any], str]:
+    """A person's citizen ID as an export writes it: masked unless ``reveal``."""
+    return _full_id if reveal else _masked_id
+
+
+def person_phone(reveal: bool) -> Callable[[Any], str]:
+    """A person's phone as an export writes it: masked unless ``reveal``."""
+    return _full_phone if reveal else _masked_phone
+
+
+def _spec(kind: str, reveal: bool = False) -> ExportSpec:
+    return EXPORTS[kind](reveal)
 
 
 def export_headers(kind: str) -> list[str]:
@@ -208,14 +97,14 @@ def export_headers(kind: str) -> list[str]:
 
 def default_queryset(kind: str, *, under: str = "") -> QuerySet:
     """Everything of ``kind`` (under a grid code), for the command line."""
-    spec = _specs()[kind]
+    spec = _spec(kind)
     qs = spec.model.objects.all()
     return qs.within(under) if under else qs
 
 
 def is_personal(kind: str) -> bool:
     """Whether the kind's rows carry citizen IDs or phone numbers."""
-    return _specs()[kind].personal
+    return _spec(kind).personal
 
 
 def export_to(
@@ -224,7 +113,7 @@ def export_to(
     """Write ``queryset`` as ``kind`` to ``stream`` (``xlsx`` or ``csv``); the rows written.
     ``reveal`` writes full IDs and phones: the caller has restricted the queryset to rows the
     user may reveal and audits the export with its reason."""
-    spec = _specs(reveal)[kind]
+    spec = _spec(kind, reveal)
     if queryset.model is not spec.model:
         raise ValueError(f"{kind} exports {spec.model.__name__}, not {queryset.model.__name__}")
     qs = queryset.select_related(*spec.related) if spec.related else queryset
@@ -240,66 +129,3 @@ def export_to(
         rows=rows,
         note=note,
     )
-
-
-def write_table(
-    stream: BinaryIO,
-    *,
-    fmt: str,
-    title: str,
-    headers: list[str],
-    rows: Iterable[list[Any]],
-    note: str | None = None,
-) -> int:
-    """Write a table to ``stream`` as ``xlsx`` or ``csv`` (UTF-8 with a BOM, which Excel reads),
-    row by row; ``note`` goes above the headers. The rows written."""
-    if fmt == "csv":
-        return _write_csv(stream, headers, rows, note)
-    if fmt == "xlsx":
-        return _write_xlsx(stream, title, headers, rows, note)
-    raise ValueError(f"unknown export format {fmt!r}")
-
-
-def _write_csv(stream: BinaryIO, headers: list[str], rows, note: str | None) -> int:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    stream.write("\ufeff".encode())  # BOM: Excel then reads the file as UTF-8
-    if note:
-        writer.writerow([note])
-    writer.writerow(headers)
-    count = 0
-    for row in rows:
-        writer.writerow([_text(v) for v in row])
-        count += 1
-        if count % CHUNK == 0:
-            stream.write(buffer.getvalue().encode())
-            buffer.seek(0)
-            buffer.truncate()
-    stream.write(buffer.getvalue().encode())
-    return count
-
-
-def _write_xlsx(stream: BinaryIO, title: str, headers: list[str], rows, note: str | None) -> int:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_numbers": False})
-    sheet = book.add_worksheet(title[:31])
-    head = book.add_format({"bold": True, "bg_color": "#EEF3F8"})
-    row_index = 0
-    if note:
-        sheet.write_string(0, 0, note, book.add_format({"italic": True, "font_color": "#C00000"}))
-        row_index = 1
-    for index, header in enumerate(headers):
-        sheet.set_column(index, index, max(12, len(header) * 2 + 6))
-    sheet.write_row(row_index, 0, headers, head)
-    count = 0
-    for row in rows:
-        row_index += 1
-        for col, value in enumerate(row):
-            if isinstance(value, float | int) and not isinstance(value, bool):
-                sheet.write_number(row_index, col, value)
-            else:
-                sheet.write_string(row_index, col, _text(value))
-        count += 1
-    book.close()
-    return count

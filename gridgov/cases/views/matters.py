@@ -23,8 +23,8 @@ from gridgov.cases.permissions import REPORT_MATTER
 from gridgov.core.crypto import mask_name, mask_phone
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import collapse_paths, get_scoped_or_404, may_anywhere, scope_paths
+from gridgov.core.tables import write_table
 from gridgov.core.workdays import calendar_warning
-from gridgov.dataio.exports import write_table
 from gridgov.dataio.pages import export_file, export_format, wants_export
 from gridgov.dataio.permissions import EXPORT
 from gridgov.grid.models import GridLevel, GridNode

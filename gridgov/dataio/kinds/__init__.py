@@ -1,25 +1,8 @@
-"""The import kinds, by the names of ``gridgov.dataio.schemas.SCHEMAS``."""
+"""The import kinds, by the names of ``gridgov.dataio.schemas.SCHEMAS``: the registry's."""
 
 from __future__ import annotations
 
+from ..registry import KINDS
 from .base import Context, Kind, Scope
-from .grid import GridKind
-from .members import GridPostsKind, MembershipsKind, PartyMembersKind
-from .orgs import BodiesKind, PartyOrgsKind
-from .people import HouseholdsKind, PersonsKind
-
-KINDS: dict[str, Kind] = {
-    kind.schema.kind: kind
-    for kind in (
-        GridKind(),
-        PartyOrgsKind(),
-        BodiesKind(),
-        HouseholdsKind(),
-        PersonsKind(),
-        PartyMembersKind(),
-        MembershipsKind(),
-        GridPostsKind(),
-    )
-}
 
 __all__ = ["KINDS", "Context", "Kind", "Scope"]

@@ -221,3 +221,7 @@ def not_in_future(value: str | None, today_iso: str) -> str | None:
     if value and value > today_iso:
         return _("日期%(d)s在今天之后") % {"d": value}
     return None
+
+
+def repeated(value: str, first: int) -> str:
+    return _("与第%(r)d行重复") % {"r": first}

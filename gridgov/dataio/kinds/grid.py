@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.utils.translation import gettext as _
 
@@ -11,10 +12,27 @@ from gridgov.core.identity import IdentifierError, validate_county_code
 from gridgov.grid.bulk import grid_nodes_load
 from gridgov.grid.models import LEVEL_BY_LENGTH, GridNode
 
-from ..schemas import GRID
+from ..exports import ExportSpec
+from ..registry import register_kind
+from ..schemas import Column, Schema
 from ..staging import duplicate_errors, sql_errors
 from ..validation import CellError, Layout
-from .base import Context, Kind, RowValidator
+from .base import Context, Kind, RowValidator, repeated
+
+GRID = Schema(
+    "grid",
+    "网格",
+    "code",
+    (
+        Column(
+            "代码", "code", True, help="县6位、镇9位、村12位（统计用区划代码），组15位、微网格18位"
+        ),
+        Column("名称", "name", True),
+        Column("纬度", "lat", kind="float"),
+        Column("经度", "lng", kind="float"),
+        Column("边界", "boundary", kind="geojson", help="GeoJSON 几何（Polygon/MultiPolygon）"),
+    ),
+)
 
 
 def parse_node_code(raw: str) -> str:
@@ -28,10 +46,6 @@ def parse_node_code(raw: str) -> str:
     if raw.endswith("000"):
         raise CellError(_("代码%(c)s的本级部分（末三位）不能为000") % {"c": raw})
     return raw
-
-
-def repeated(value: str, first: int) -> str:
-    return _("与第%(r)d行重复") % {"r": first}
 
 
 class GridKind(Kind):
@@ -99,3 +113,21 @@ class GridKind(Kind):
         return grid_nodes_load(
             stage=ctx.stage.name, present=ctx.present, now=ctx.now, dry_run=ctx.dry_run
         )
+
+
+def grid_export(reveal: bool) -> ExportSpec:
+    return ExportSpec(
+        GridNode,
+        (),
+        ("code",),
+        lambda n: [
+            n.code,
+            n.name,
+            n.lat,
+            n.lng,
+            json.dumps(n.boundary, ensure_ascii=False) if n.boundary else "",
+        ],
+    )
+
+
+register_kind(GridKind(), position=10, export=grid_export)

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridgov.dataio.exports import export_headers, export_to
-from gridgov.dataio.schemas import MONITORING, SCHEMAS
+from gridgov.dataio.schemas import SCHEMAS
 from gridgov.dataio.services import import_file
 from gridgov.grid.models import GridNode
 from gridgov.orgs.models import PartyOrganization
+from gridgov.people.dataio import MONITORING
 from gridgov.people.models import Household, Person
 from gridgov.people.services import person_sensitive_set
 

@@ -1,4 +1,4 @@
-"""Import of households (户) and persons (人员).
+"""Import and export of households (户) and persons (人员): the people app's kinds of dataio.
 
 The persons validator is written out by hand: it runs once per resident (millions of rows), so
 it reads cells by position, checks the ID through the fast path, and encrypts and hashes with one
@@ -16,25 +16,22 @@ from django.utils.translation import gettext_lazy
 from gridgov.core.bulkload import LoadCounts, inner, table
 from gridgov.core.crypto import cipher, mask_citizen_id
 from gridgov.core.oracle import NOT_HERE
-from gridgov.grid.models import GridLevel, GridNode
-from gridgov.people.bulk import households_load, persons_load
-from gridgov.people.models import Household, Person, Relation
-
-from ..columns import Block, CitizenIdColumn, ColumnCipher, chosen, parsed, phones, text
-from ..errors import ErrorSink
-from ..schemas import (
-    DISABILITY,
-    HOUSEHOLDS,
-    LEFT_BEHIND,
-    MONITORING,
-    PERSONS,
-    RELATIONS,
-    RESIDENCE,
-    SEX,
-    SPECIAL_GROUPS,
+from gridgov.dataio.columns import (
+    Block,
+    CitizenIdColumn,
+    ColumnCipher,
+    chosen,
+    parsed,
+    phones,
+    text,
 )
-from ..staging import duplicate_errors, sql_errors
-from ..validation import (
+from gridgov.dataio.errors import ErrorSink
+from gridgov.dataio.exports import ExportSpec, column_labels, person_id, person_phone, yes_no
+from gridgov.dataio.kinds.base import ChunkValidator, Context, Kind, RowValidator, repeated
+from gridgov.dataio.registry import register_kind
+from gridgov.dataio.schemas import Column, Schema, choices_of
+from gridgov.dataio.staging import duplicate_errors, sql_errors
+from gridgov.dataio.validation import (
     CellError,
     Layout,
     parse_bool,
@@ -43,8 +40,68 @@ from ..validation import (
     parse_int,
     sex_label,
 )
-from .base import ChunkValidator, Context, Kind, RowValidator
-from .grid import repeated
+from gridgov.grid.models import GridLevel, GridNode
+
+from .bulk import households_load, persons_load
+from .models import (
+    DisabilityCategory,
+    Household,
+    LeftBehind,
+    MonitoringType,
+    Person,
+    Relation,
+    ResidenceType,
+    Sex,
+    SpecialGroup,
+)
+
+MONITORING = choices_of(MonitoringType)
+SEX = choices_of(Sex)
+RELATIONS = choices_of(Relation)
+RESIDENCE = choices_of(ResidenceType)
+LEFT_BEHIND = choices_of(LeftBehind)
+SPECIAL_GROUPS = choices_of(SpecialGroup)
+DISABILITY = choices_of(DisabilityCategory)
+
+HOUSEHOLDS = Schema(
+    "households",
+    "户",
+    "number",
+    (
+        Column("户编号", "number", True),
+        Column("微网格代码", "microgrid", True),
+        Column("住址", "address"),
+        Column("纬度", "lat", kind="float"),
+        Column("经度", "lng", kind="float"),
+        Column("低保户", "is_dibao", kind="bool"),
+        Column("特困供养", "is_tekun", kind="bool"),
+        Column("脱贫户", "is_tuopin", kind="bool"),
+        Column("防返贫监测户", "monitoring_type", kind="choice", choices=MONITORING),
+        Column("军烈属", "is_military_family", kind="bool"),
+    ),
+)
+PERSONS = Schema(
+    "persons",
+    "人员",
+    "citizen_id",
+    (
+        Column("身份证号", "citizen_id", True),
+        Column("姓名", "name", True),
+        Column("性别", "sex", kind="choice", choices=SEX, help="填写时须与身份证号一致"),
+        Column("出生日期", "birth_date", kind="date", help="填写时须与身份证号一致"),
+        Column("户编号", "household", True),
+        Column("与户主关系", "relation", True, "choice", RELATIONS),
+        Column("联系电话", "phone"),
+        Column("人口类型", "residence_type", kind="choice", choices=RESIDENCE),
+        Column("留守人员", "left_behind", kind="choice", choices=LEFT_BEHIND),
+        Column("空巢独居", "lives_alone", kind="bool"),
+        Column("特殊人群", "special_group", kind="choice", choices=SPECIAL_GROUPS),
+        Column("残疾类别", "disability_category", kind="choice", choices=DISABILITY),
+        Column("残疾等级", "disability_grade", kind="int", help="1至4级"),
+        Column("大病重病", "serious_illness", kind="bool"),
+        Column("健康状况", "health_note"),
+    ),
+)
 
 MOVE_REASON = gettext_lazy("批量导入")
 
@@ -377,3 +434,53 @@ def _exists(sql: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS ({sql})")
         return bool(cursor.fetchone()[0])
+
+
+def households_export(reveal: bool) -> ExportSpec:
+    monitoring = column_labels(HOUSEHOLDS.column("monitoring_type"))
+    return ExportSpec(
+        Household,
+        (),
+        ("number",),
+        lambda h: [
+            h.number,
+            h.grid_path,
+            h.address,
+            h.lat,
+            h.lng,
+            yes_no(h.is_dibao),
+            yes_no(h.is_tekun),
+            yes_no(h.is_tuopin),
+            monitoring(h.monitoring_type),
+            yes_no(h.is_military_family),
+        ],
+    )
+
+
+def persons_export(reveal: bool) -> ExportSpec:
+    cid, phone = person_id(reveal), person_phone(reveal)
+    sex, relation = column_labels(PERSONS.column("sex")), column_labels(PERSONS.column("relation"))
+    residence = column_labels(PERSONS.column("residence_type"))
+    left = column_labels(PERSONS.column("left_behind"))
+    return ExportSpec(
+        Person,
+        ("household",),
+        ("household_id", "id"),
+        lambda p: [
+            cid(p),
+            p.name,
+            sex(p.sex),
+            p.birth_date,
+            p.household.number,
+            relation(p.relation),
+            phone(p),
+            residence(p.residence_type),
+            left(p.left_behind),
+            yes_no(p.lives_alone),
+        ],
+        personal=True,
+    )
+
+
+register_kind(HouseholdsKind(), position=40, export=households_export)
+register_kind(PersonsKind(), position=50, export=persons_export)
