@@ -56,6 +56,16 @@ class Tree:
 
 
 @pytest.fixture(autouse=True)
+def _chinese():
+    """Every test starts in the default language, whatever a request of an earlier test in the
+    same process activated (Django's locale middleware leaves the thread's language set)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _test_actor():
     with actor_context(source=Source.SYSTEM):
         yield

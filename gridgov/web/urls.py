@@ -36,10 +36,6 @@ urlpatterns = [
     path("", include("gridgov.cases.urls")),
     path("", include("gridgov.core.urls")),
     path("", include("gridgov.accounts.web_urls")),
-    path("import/", views.import_page, name="import"),
-    path("import/template/<str:kind>/", views.import_template, name="import_template"),
-    path("import/jobs/<str:job_id>/", views.import_job, name="import_job"),
-    path("import/jobs/<str:job_id>/progress/", views.import_progress, name="import_progress"),
-    path("import/jobs/<str:job_id>/report/", views.import_report, name="import_report"),
-    path("import/jobs/<str:job_id>/commit/", views.import_commit, name="import_commit"),
+    # The import page and its jobs (导入).
+    path("", include("gridgov.dataio.urls")),
 ]

@@ -14,8 +14,8 @@ from django.test import Client
 from gridgov.accounts.roles import Role
 from gridgov.core import jobs
 from gridgov.core.models import AuditEntry, Job, JobStatus
+from gridgov.dataio import views as imports
 from gridgov.people.models import Household
-from gridgov.web.views import imports
 
 HEADER = ["户编号", "微网格代码", "住址", "低保户"]
 

@@ -20,8 +20,8 @@ def main(job_id: str, input_file: str, marker: str) -> None:
     django.setup()
     from gridgov.core.jobs import job_start
     from gridgov.core.models import Job
+    from gridgov.dataio import views as imports
     from gridgov.dataio.kinds import KINDS
-    from gridgov.web.views import imports
 
     job = Job.objects.select_related("owner").get(pk=job_id)
     kind = KINDS[job.params["kind"]]

@@ -26,8 +26,8 @@ from django.utils import timezone
 from gridgov.conftest import new_citizen_id
 from gridgov.core import jobs
 from gridgov.core.models import Job, JobStatus
+from gridgov.dataio import views as imports
 from gridgov.people.models import Household, Person
-from gridgov.web.views import imports
 
 INTERRUPTED_TEXT = "导入进程已中断，未保存任何数据，请重新导入"
 PERSONS = ["身份证号", "姓名", "户编号", "与户主关系"]

@@ -35,8 +35,9 @@ from gridgov.core.models import Job, JobStatus
 from gridgov.core.pages import page_view
 from gridgov.core.scoping import may_anywhere
 from gridgov.core.sealed import SealError, unseal_file
-from gridgov.dataio.forms import ImportForm, kind_label
-from gridgov.dataio.schemas import SCHEMAS
+
+from .forms import ImportForm, kind_label
+from .schemas import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     schemas = [(kind_label(kind), schema) for kind, schema in SCHEMAS.items()]
     return render(
         request,
-        "web/import.html",
+        "dataio/import.html",
         {
             "form": form,
             "schemas": schemas,
@@ -142,7 +143,7 @@ def import_commit(request: HttpRequest, job_id: str) -> HttpResponse:
 
 
 def _run(job: Job, path: Path, user: Any, progress: Progress) -> Outcome:
-    from gridgov.dataio.services import import_file, write_error_report
+    from .services import import_file, write_error_report
 
     with actor_context(user=user, source=Source.IMPORT):
         result = import_file(
@@ -259,7 +260,7 @@ def _job_context(job: Job) -> dict[str, Any]:
 def import_job(request: HttpRequest, job_id: str) -> HttpResponse:
     _require_import(request)
     job = _job_or_404(request, job_id)
-    return render(request, "web/import_job.html", {**_job_context(job), "nav": "import"})
+    return render(request, "dataio/import_job.html", {**_job_context(job), "nav": "import"})
 
 
 @page_view
@@ -267,7 +268,7 @@ def import_progress(request: HttpRequest, job_id: str) -> HttpResponse:
     """The job's status fragment; htmx polls it every second until the job has finished."""
     _require_import(request)
     job = _job_or_404(request, job_id)
-    return render(request, "web/partials/import_status.html", _job_context(job))
+    return render(request, "dataio/import_status.html", _job_context(job))
 
 
 @page_view
@@ -291,7 +292,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if kind not in SCHEMAS or fmt not in TEMPLATE_FORMATS:
         raise Http404
-    from gridgov.dataio.services import write_template
+    from .services import write_template
 
     stream = io.BytesIO()
     write_template(kind, stream, fmt=fmt)
