@@ -7,10 +7,8 @@ call them (``firstadmin``, ``demo_signins``, ``createsuperuser``-like set-up).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
@@ -21,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record
-from gridgov.core.context import Source, actor_context, current_actor
 from gridgov.core.oracle import refuse_taken
 from gridgov.core.rules import rule_value
+from gridgov.core.services import acting_as, acting_user_check
 from gridgov.grid.models import GridNode
 
 from .authority import manage_nodes, manageable_user, may_grant, may_manage, user_place
@@ -38,32 +36,8 @@ User = get_user_model()
 _TOKEN_USER_COLUMN = f'"{ApiToken._meta.db_table}"."user_id"'
 
 
-# Sources from which a change may be made without a named acting user: the server's own command
-# line and start-up (``firstadmin``, ``demo_signins``, tests' set-up). A page or an API call
-# always names who acts (``by``), so a view that forgot would be refused, not trusted.
-_SERVER_SOURCES = frozenset({Source.CLI, Source.SYSTEM})
-
-
-def _authority(by: Any | None) -> None:
-    """Refuse a change without an acting user unless it comes from the server itself."""
-    if by is None:
-        actor = current_actor()
-        if actor.user is not None or actor.source not in _SERVER_SOURCES:
-            raise PermissionDenied(_("须指明操作人"))
-    elif not (by.is_authenticated and by.is_active):
-        raise PermissionDenied(_("操作人已停用"))
-
-
-@contextlib.contextmanager
-def _acting(by: Any | None) -> Iterator[None]:
-    """Audit as ``by`` (the acting user named by the caller), keeping the request's source and
-    id; unchanged when the context already names them."""
-    actor = current_actor()
-    if by is None or getattr(actor.user, "pk", None) == by.pk:
-        yield
-        return
-    with actor_context(user=by, source=actor.source, request_id=actor.request_id, ip=actor.ip):
-        yield
+_authority = acting_user_check
+_acting = acting_as
 
 
 def _managed(by: Any | None, user: Any) -> Any:
