@@ -260,7 +260,7 @@ class Matter(ScopedModel):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
-    objects = MatterQuerySet.as_manager()
+    objects = MatterQuerySet.as_manager()  # type: ignore[misc]  # narrows ScopedModel's manager
 
     class Meta:
         verbose_name = _("民情事项")

@@ -18,7 +18,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return str(value.isoformat())
     return str(value)
 
 
@@ -40,7 +40,9 @@ def write_table(
     raise ValueError(f"unknown export format {fmt!r}")
 
 
-def _write_csv(stream: BinaryIO, headers: list[str], rows, note: str | None) -> int:
+def _write_csv(
+    stream: BinaryIO, headers: list[str], rows: Iterable[list[Any]], note: str | None
+) -> int:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     stream.write("\ufeff".encode())  # BOM: Excel then reads the file as UTF-8
@@ -59,7 +61,9 @@ def _write_csv(stream: BinaryIO, headers: list[str], rows, note: str | None) -> 
     return count
 
 
-def _write_xlsx(stream: BinaryIO, title: str, headers: list[str], rows, note: str | None) -> int:
+def _write_xlsx(
+    stream: BinaryIO, title: str, headers: list[str], rows: Iterable[list[Any]], note: str | None
+) -> int:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(stream, {"constant_memory": True, "strings_to_numbers": False})

@@ -78,7 +78,7 @@ class GridNodeCreate(WriteSchema):
 
 class GridNodeUpdate(WriteSchema):
     # Optional in a partial update, but never null: the published schema says string.
-    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    name: str = Field(None, min_length=1, max_length=100)
     boundary: dict[str, Any] | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
