@@ -90,17 +90,19 @@ def tree(db) -> Tree:
     """南海区 → 桂城街道 → 两村 (each with a group and a micro-grid)."""
     from gridgov.grid.services import grid_node_create
 
-    county = grid_node_create(code="440605", name="南海区")
-    town = grid_node_create(code="440605001", name="桂城街道", parent=county)
-    village = grid_node_create(code="440605001201", name="平东村", parent=town)
-    group = grid_node_create(code="440605001201001", name="第一村民小组", parent=village)
-    microgrid = grid_node_create(code="440605001201001001", name="一组1号微网格", parent=group)
-    other_village = grid_node_create(code="440605001202", name="平西村", parent=town)
+    county = grid_node_create(code="440605", name="南海区", by=None)
+    town = grid_node_create(code="440605001", name="桂城街道", parent=county, by=None)
+    village = grid_node_create(code="440605001201", name="平东村", parent=town, by=None)
+    group = grid_node_create(code="440605001201001", name="第一村民小组", parent=village, by=None)
+    microgrid = grid_node_create(
+        code="440605001201001001", name="一组1号微网格", parent=group, by=None
+    )
+    other_village = grid_node_create(code="440605001202", name="平西村", parent=town, by=None)
     other_group = grid_node_create(
-        code="440605001202001", name="第一村民小组", parent=other_village
+        code="440605001202001", name="第一村民小组", parent=other_village, by=None
     )
     other_microgrid = grid_node_create(
-        code="440605001202001001", name="平西1号微网格", parent=other_group
+        code="440605001202001001", name="平西1号微网格", parent=other_group, by=None
     )
     return Tree(county, town, village, group, microgrid, other_village, other_microgrid)
 

@@ -105,7 +105,7 @@ def create_grid_node(request: HttpRequest, payload: GridNodeCreate):
         )
     data = payload_data(payload, omit=("parent",))
     node = scoped_write(
-        user, GridNode, "manage_grid", lambda: grid_node_create(parent=parent, **data)
+        user, GridNode, "manage_grid", lambda: grid_node_create(parent=parent, **data, by=user)
     )
     return Status(201, node_detail(node))
 
@@ -117,6 +117,6 @@ def update_grid_node(request: HttpRequest, code: str, payload: GridNodeUpdate):
     node = get_visible(GridNode.objects, user, "manage_grid", what=node_label(code), code=code)
     data = payload_data(payload, exclude_unset=True)
     node = scoped_write(
-        user, GridNode, "manage_grid", lambda: grid_node_update(node=node, data=data)
+        user, GridNode, "manage_grid", lambda: grid_node_update(node=node, data=data, by=user)
     )
     return node_detail(node)

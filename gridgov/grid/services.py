@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.audit import audit_record, snapshot
 from gridgov.core.identity import IdentifierError
-from gridgov.core.services import object_update
+from gridgov.core.services import acting_as, acting_user_check, object_update
 
 from .codes import validate_node_code
 from .locate import microgrid_index_reset
@@ -82,6 +82,24 @@ def grid_node_create(
     boundary: dict[str, Any] | None = None,
     lat: float | None = None,
     lng: float | None = None,
+    by: Any,
+) -> GridNode:
+    acting_user_check(by)
+    with acting_as(by):
+        return _grid_node_create(
+            code=code, name=name, parent=parent, level=level, boundary=boundary, lat=lat, lng=lng
+        )
+
+
+def _grid_node_create(
+    *,
+    code: str,
+    name: str,
+    parent: GridNode | None,
+    level: str | None,
+    boundary: dict[str, Any] | None,
+    lat: float | None,
+    lng: float | None,
 ) -> GridNode:
     if parent is None:
         level = level or GridLevel.COUNTY
@@ -118,8 +136,9 @@ def grid_node_create(
     return node
 
 
-def grid_node_update(*, node: GridNode, data: dict[str, Any]) -> GridNode:
+def grid_node_update(*, node: GridNode, data: dict[str, Any], by: Any) -> GridNode:
     """Edit name, boundary or point. Codes are identities here: a re-division is an import."""
+    acting_user_check(by)
     allowed = {"name", "boundary", "lat", "lng"}
     unknown = set(data) - allowed
     if unknown:
@@ -127,6 +146,7 @@ def grid_node_update(*, node: GridNode, data: dict[str, Any]) -> GridNode:
     if "boundary" in data:
         validate_boundary(data["boundary"])
     validate_point(data.get("lat", node.lat), data.get("lng", node.lng))
-    node = object_update(instance=node, data=data)
+    with acting_as(by):
+        node = object_update(instance=node, data=data)
     microgrid_index_reset()
     return node

@@ -48,8 +48,8 @@ class World:
 
 @pytest.fixture
 def world(tree, make_household, make_person, make_user) -> World:
-    grid_node_update(node=tree.village, data={"boundary": square(113.10, 23.00, 0.05)})
-    grid_node_update(node=tree.group, data={"boundary": square(113.11, 23.01, 0.02)})
+    grid_node_update(node=tree.village, data={"boundary": square(113.10, 23.00, 0.05)}, by=None)
+    grid_node_update(node=tree.group, data={"boundary": square(113.11, 23.01, 0.02)}, by=None)
     household = make_household(address="平东村东街1号", is_dibao=True)
     head_number = new_citizen_id(sex="M", birth=dt.date(1970, 3, 8))
     head = make_person(

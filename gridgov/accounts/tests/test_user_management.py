@@ -28,8 +28,8 @@ PASSWORD = "pw-Test-123"
 @pytest.fixture
 def places(tree):
     """The fixture's county and town, plus a second town with a village."""
-    tree.town2 = grid_node_create(code="440605002", name="大沥镇", parent=tree.county)
-    tree.village2 = grid_node_create(code="440605002201", name="盐步村", parent=tree.town2)
+    tree.town2 = grid_node_create(code="440605002", name="大沥镇", parent=tree.county, by=None)
+    tree.village2 = grid_node_create(code="440605002201", name="盐步村", parent=tree.town2, by=None)
     return tree
 
 

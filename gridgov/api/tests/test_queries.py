@@ -23,7 +23,9 @@ ROWS = 35
 @pytest.fixture
 def many(tree, make_household, make_person):
     for i in range(ROWS):
-        grid_node_create(code=f"{tree.group.code}{i + 2:03d}", name=f"微网格{i}", parent=tree.group)
+        grid_node_create(
+            code=f"{tree.group.code}{i + 2:03d}", name=f"微网格{i}", parent=tree.group, by=None
+        )
     branch = party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
     committee = body_create(code="B-A", name="村委会", kind="village_committee", node=tree.village)
     for i in range(ROWS):

@@ -80,13 +80,13 @@ def test_grid_service_refuses_a_bool_point_from_any_channel(tree):
 
     with pytest.raises(ValidationError) as caught:
         grid_node_create(
-            code="440605001201003", name="三组", parent=tree.village, lat=23.0, lng=False
+            code="440605001201003", name="三组", parent=tree.village, lat=23.0, lng=False, by=None
         )
     assert "lng" in caught.value.message_dict
     boundary = {"type": "Polygon", "coordinates": [[[0, 0], [1, True], [1, 1], [0, 0]]]}
     with pytest.raises(ValidationError) as caught:
         grid_node_create(
-            code="440605001201003", name="三组", parent=tree.village, boundary=boundary
+            code="440605001201003", name="三组", parent=tree.village, boundary=boundary, by=None
         )
     assert "boundary" in caught.value.message_dict
 

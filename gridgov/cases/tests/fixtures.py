@@ -40,8 +40,10 @@ class Staff:
 
 @pytest.fixture
 def grid(tree):
-    grid_node_update(node=tree.microgrid, data={"boundary": square(LNG0, LAT0)})
-    grid_node_update(node=tree.other_microgrid, data={"boundary": square(LNG0 + 0.01, LAT0)})
+    grid_node_update(node=tree.microgrid, data={"boundary": square(LNG0, LAT0)}, by=None)
+    grid_node_update(
+        node=tree.other_microgrid, data={"boundary": square(LNG0 + 0.01, LAT0)}, by=None
+    )
     tree.microgrid.refresh_from_db()
     tree.other_microgrid.refresh_from_db()
     return tree

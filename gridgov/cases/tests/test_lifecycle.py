@@ -149,7 +149,7 @@ def test_cannot_escalate_above_the_top(new_matter, staff, grid):
 def test_transfer_needs_a_department_over_the_place(new_matter, staff, grid, make_user):
     from gridgov.grid.services import grid_node_create
 
-    elsewhere = grid_node_create(code="440605002", name="大沥镇", parent=grid.county)
+    elsewhere = grid_node_create(code="440605002", name="大沥镇", parent=grid.county, by=None)
     foreign = Department.objects.create(name="大沥镇城管", node=elsewhere)
     with pytest.raises(ValidationError, match="不管辖"):
         s.matter_transfer(matter=new_matter(), user=staff.worker, department=foreign, reason="城管")

@@ -49,15 +49,18 @@ def seed() -> None:
     from gridgov.people.services import household_create, person_create
 
     with actor_context(source=Source.CLI):
-        county = grid_node_create(code="440605", name="南海区")
-        town = grid_node_create(code="440605001", name="桂城街道", parent=county)
-        village = grid_node_create(code="440605001201", name="平东村", parent=town)
-        group = grid_node_create(code="440605001201001", name="第一村民小组", parent=village)
+        county = grid_node_create(code="440605", name="南海区", by=None)
+        town = grid_node_create(code="440605001", name="桂城街道", parent=county, by=None)
+        village = grid_node_create(code="440605001201", name="平东村", parent=town, by=None)
+        group = grid_node_create(
+            code="440605001201001", name="第一村民小组", parent=village, by=None
+        )
         microgrid = grid_node_create(
             code="440605001201001001",
             name="一组1号微网格",
             parent=group,
             boundary=_square(113.15, 23.03),
+            by=None,
         )
         worker = user_create(username="worker", password="pw-Backup-123")
         assignment_create(user=worker, node=microgrid, role="grid_worker")

@@ -40,9 +40,9 @@ def seen(user) -> set[tuple[str, str, str]]:
 def world(tree, make_user, make_household, tmp_path):
     """Two counties; in the first, a county admin who creates a village cadre, a user made on the
     command line, sign-ins and failures, an import of persons; the same in the second."""
-    other_county = grid_node_create(code="440606", name="顺德区")
-    other_town = grid_node_create(code="440606001", name="大良街道", parent=other_county)
-    far_village = grid_node_create(code="440606001201", name="远村", parent=other_town)
+    other_county = grid_node_create(code="440606", name="顺德区", by=None)
+    other_town = grid_node_create(code="440606001", name="大良街道", parent=other_county, by=None)
+    far_village = grid_node_create(code="440606001201", name="远村", parent=other_town, by=None)
 
     admin = make_user(Role.COUNTY_ADMIN, tree.county)
     far_admin = make_user(Role.COUNTY_ADMIN, other_county)

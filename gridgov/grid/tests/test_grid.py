@@ -9,15 +9,15 @@ from gridgov.grid.services import grid_node_create
 
 def test_codes_must_fit_level_and_parent(tree):
     with pytest.raises(ValidationError, match="9位"):
-        grid_node_create(code="44060500", name="x", parent=tree.county)
+        grid_node_create(code="44060500", name="x", parent=tree.county, by=None)
     with pytest.raises(ValidationError, match="上级"):
-        grid_node_create(code="440606001", name="x", parent=tree.county)
+        grid_node_create(code="440606001", name="x", parent=tree.county, by=None)
     with pytest.raises(ValidationError, match="000"):
-        grid_node_create(code="440605000", name="x", parent=tree.county)
+        grid_node_create(code="440605000", name="x", parent=tree.county, by=None)
     with pytest.raises(ValidationError, match="GB/T 2260"):
-        grid_node_create(code="440699", name="x")
+        grid_node_create(code="440699", name="x", by=None)
     with pytest.raises(ValidationError, match="微网格下"):
-        grid_node_create(code="440605001201001001001", name="x", parent=tree.microgrid)
+        grid_node_create(code="440605001201001001001", name="x", parent=tree.microgrid, by=None)
 
 
 def test_subtree_reads_are_range_scans_on_the_code(tree):
@@ -51,22 +51,26 @@ def test_boundaries_must_be_valid_polygons(tree):
         "type": "Polygon",
         "coordinates": [[[113, 23], [113.1, 23], [113.1, 23.1], [113, 23.1], [113, 23]]],
     }
-    assert grid_node_update(node=tree.village, data={"boundary": square}).boundary == square
+    assert (
+        grid_node_update(node=tree.village, data={"boundary": square}, by=None).boundary == square
+    )
     bowtie = {
         "type": "Polygon",
         "coordinates": [[[113, 23], [113.1, 23.1], [113.1, 23], [113, 23.1], [113, 23]]],
     }
     with pytest.raises(ValidationError, match="无效"):
-        grid_node_update(node=tree.village, data={"boundary": bowtie})
+        grid_node_update(node=tree.village, data={"boundary": bowtie}, by=None)
     with pytest.raises(ValidationError, match="Polygon"):
         grid_node_update(
-            node=tree.village, data={"boundary": {"type": "Point", "coordinates": [113, 23]}}
+            node=tree.village,
+            data={"boundary": {"type": "Point", "coordinates": [113, 23]}},
+            by=None,
         )
     swapped = {
         "type": "Polygon",
         "coordinates": [[[23, 113], [23.1, 113], [23.1, 113.1], [23, 113]]],
     }
     with pytest.raises(ValidationError, match="经度在前"):
-        grid_node_update(node=tree.village, data={"boundary": swapped})
+        grid_node_update(node=tree.village, data={"boundary": swapped}, by=None)
     with pytest.raises(ValidationError, match="同时"):
-        grid_node_update(node=tree.village, data={"lat": 23.0, "lng": None})
+        grid_node_update(node=tree.village, data={"lat": 23.0, "lng": None}, by=None)

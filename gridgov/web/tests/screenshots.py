@@ -56,9 +56,9 @@ def seed() -> dict:
         n = next(seq)
         return make_citizen_id("440605", birth, (n % 499) * 2 + (1 if sex == "M" else 0))
 
-    county = grid_node_create(code="440605", name="南海区")
+    county = grid_node_create(code="440605", name="南海区", by=None)
     town = grid_node_create(
-        code="440605001", name="桂城街道", parent=county, boundary=square(113.0, 23.0, 0.3)
+        code="440605001", name="桂城街道", parent=county, boundary=square(113.0, 23.0, 0.3), by=None
     )
     first = None
     for v, vname in enumerate(["平东村", "平西村", "夏西村"], start=1):
@@ -68,6 +68,7 @@ def seed() -> dict:
             name=vname,
             parent=town,
             boundary=square(lng, lat, 0.09),
+            by=None,
         )
         branch = party_org_create(
             code=f"P{village.code}", name=f"{vname}党支部", kind=OrgKind.BRANCH, node=village
@@ -91,6 +92,7 @@ def seed() -> dict:
                 name=f"第{'一二三'[g - 1]}村民小组",
                 parent=village,
                 boundary=square(lng + 0.03 * (g - 1), lat, 0.028),
+                by=None,
             )
             pgroup = party_org_create(
                 code=f"P{group.code}",
@@ -105,6 +107,7 @@ def seed() -> dict:
                     name=f"{'一二三'[g - 1]}组{m}号微网格",
                     parent=group,
                     boundary=square(lng + 0.03 * (g - 1), lat + 0.014 * (m - 1), 0.0135),
+                    by=None,
                 )
                 for h in range(1, (9 if v == 1 else 3)):
                     household = household_create(

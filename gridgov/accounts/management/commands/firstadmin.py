@@ -62,7 +62,9 @@ class Command(BaseCommand):
             with actor_context(source=Source.CLI), transaction.atomic():
                 node = GridNode.objects.filter(code=code).first()
                 if node is None:
-                    node = grid_node_create(code=code, name=node_name or county_name(code) or code)
+                    node = grid_node_create(
+                        code=code, name=node_name or county_name(code) or code, by=None
+                    )
                 user_create(
                     username=username,
                     password=password,
