@@ -115,7 +115,9 @@ def make_household(tree):
 
     def make(microgrid=None, **fields):
         mg = microgrid or tree.microgrid
-        return household_create(number=f"{mg.code}{next(counter):04d}", microgrid=mg, **fields)
+        return household_create(
+            number=f"{mg.code}{next(counter):04d}", microgrid=mg, **fields, by=None
+        )
 
     return make
 
@@ -130,6 +132,7 @@ def make_person(make_household):
             name=name,
             citizen_id=fields.pop("citizen_id", None) or new_citizen_id(sex=sex),
             **fields,
+            by=None,
         )
 
     return make

@@ -137,7 +137,7 @@ def create_household(request: HttpRequest, payload: HouseholdCreate):
         user,
         Household,
         CHANGE,
-        lambda: household_create(microgrid=microgrid, user=user, **data),
+        lambda: household_create(microgrid=microgrid, by=user, **data),
     )
     return Status(201, household_detail(user, household))
 
@@ -155,7 +155,7 @@ def update_household(request: HttpRequest, number: str, payload: HouseholdUpdate
             raise ValidationError({"head": _("户主必须是本户成员")})
         data["head"] = head
     household = scoped_write(
-        user, Household, CHANGE, lambda: household_update(household=household, data=data)
+        user, Household, CHANGE, lambda: household_update(household=household, data=data, by=user)
     )
     return household_detail(user, household)
 
@@ -179,7 +179,9 @@ def move_household(request: HttpRequest, number: str, payload: HouseholdMoveIn):
         user,
         Household,
         CHANGE,
-        lambda: household_move(household=household, to_microgrid=target, reason=payload.reason),
+        lambda: household_move(
+            household=household, to_microgrid=target, reason=payload.reason, by=user
+        ),
     )
     return household_detail(user, household)
 
@@ -244,7 +246,7 @@ def create_person(request: HttpRequest, payload: PersonCreate):
     )
     data = payload_data(payload, omit=("household",))
     person = scoped_write(
-        user, Person, CHANGE, lambda: person_create(household=household, user=user, **data)
+        user, Person, CHANGE, lambda: person_create(household=household, by=user, **data)
     )
     return Status(201, PERSON_READ.get(pk=person.pk))
 
@@ -260,7 +262,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate):
         Person,
         CHANGE,
         lambda: person_update(
-            person=person, data=data, citizen_id=citizen_id, phone=phone, user=user
+            person=person, data=data, citizen_id=citizen_id, phone=phone, by=user
         ),
     )
     return PERSON_READ.get(pk=person.pk)
@@ -280,7 +282,7 @@ def move_person(request: HttpRequest, person_id: int, payload: PersonMoveIn):
         user,
         Person,
         CHANGE,
-        lambda: person_move(person=person, to_household=target, reason=payload.reason),
+        lambda: person_move(person=person, to_household=target, reason=payload.reason, by=user),
     )
     return PERSON_READ.get(pk=person.pk)
 
@@ -298,7 +300,7 @@ def update_person_sensitive(request: HttpRequest, person_id: int, payload: Sensi
         raise NotFound(person_label(person_id))
     data = payload_data(payload, exclude_unset=True)
     with transaction.atomic():
-        record = person_sensitive_set(person=person, data=data)
+        record = person_sensitive_set(person=person, data=data, by=user)
         allowed = Person.objects.restrict(user, CHANGE).restrict(user, VIEW_SENSITIVE)
         if not allowed.filter(pk=person.pk).exists():
             raise NotFound(person_label(person_id))

@@ -31,7 +31,7 @@ from gridgov.core.identity import IdentifierError, parse_citizen_id, validate_ph
 from gridgov.core.oracle import NOT_HERE, acting_user, may_see_path, refuse_taken
 from gridgov.core.rules import rule_value
 from gridgov.core.scoping import PATH_END
-from gridgov.core.services import object_update
+from gridgov.core.services import acting_as, acting_user_check, object_update
 from gridgov.grid.models import GridLevel, GridNode
 
 from .models import Household, HouseholdMove, Person, PersonMove, PersonSensitive, Relation
@@ -62,68 +62,74 @@ def _require_microgrid(node: GridNode) -> None:
 
 @transaction.atomic
 def household_create(
-    *, number: str, microgrid: GridNode, address: str = "", user: Any = None, **fields: Any
+    *, number: str, microgrid: GridNode, address: str = "", by: Any, **fields: Any
 ) -> Household:
     """A new household. A number already registered is refused in words that depend on whether
-    ``user`` (default: the current actor) can see that household (``core.oracle``)."""
-    _require_microgrid(microgrid)
-    unknown = set(fields) - HOUSEHOLD_EDITABLE
-    if unknown:
-        raise ValidationError({f: _("未知字段") for f in unknown})
-    number = number.strip()
-    household = Household(
-        number=number,
-        microgrid=microgrid,
-        grid_path=microgrid.code,
-        address=address.strip(),
-        **fields,
-    )
-    # Every other check first: a refusal for another reason must not depend on the number.
-    household.full_clean(validate_unique=False, validate_constraints=False)
-    holder = Household.objects.filter(number=number).values_list("grid_path", flat=True).first()
-    if holder is not None:
-        refuse_taken(
-            field="number",
-            visible=may_see_path(acting_user(user), holder),
-            seen=_("户编号%(n)s已登记") % {"n": number},
+    ``by`` (the acting user; None: the server itself) can see that household (``core.oracle``)."""
+    acting_user_check(by)
+    with acting_as(by):
+        _require_microgrid(microgrid)
+        unknown = set(fields) - HOUSEHOLD_EDITABLE
+        if unknown:
+            raise ValidationError({f: _("未知字段") for f in unknown})
+        number = number.strip()
+        household = Household(
+            number=number,
+            microgrid=microgrid,
+            grid_path=microgrid.code,
+            address=address.strip(),
+            **fields,
         )
-    _save_new(household, "number")
-    _bump(microgrid.pk, households=1)
-    audit_record(action="create", instance=household, after=snapshot(household))
-    return household
+        # Every other check first: a refusal for another reason must not depend on the number.
+        household.full_clean(validate_unique=False, validate_constraints=False)
+        holder = Household.objects.filter(number=number).values_list("grid_path", flat=True).first()
+        if holder is not None:
+            refuse_taken(
+                field="number",
+                visible=may_see_path(acting_user(by), holder),
+                seen=_("户编号%(n)s已登记") % {"n": number},
+            )
+        _save_new(household, "number")
+        _bump(microgrid.pk, households=1)
+        audit_record(action="create", instance=household, after=snapshot(household))
+        return household
 
 
 @transaction.atomic
-def household_update(*, household: Household, data: dict[str, Any]) -> Household:
+def household_update(*, household: Household, data: dict[str, Any], by: Any) -> Household:
     """Edit plain fields; ``head`` (a member, or None) goes through ``household_head_set``."""
-    unknown = set(data) - HOUSEHOLD_EDITABLE - {"head"}
-    if unknown:
-        raise ValidationError({f: _("不能在此修改") for f in unknown})
-    data = dict(data)
-    if "head" in data:
-        household_head_set(household=household, person=data.pop("head"))
-    return object_update(instance=household, data=data)
+    acting_user_check(by)
+    with acting_as(by):
+        unknown = set(data) - HOUSEHOLD_EDITABLE - {"head"}
+        if unknown:
+            raise ValidationError({f: _("不能在此修改") for f in unknown})
+        data = dict(data)
+        if "head" in data:
+            household_head_set(household=household, person=data.pop("head"), by=by)
+        return object_update(instance=household, data=data)
 
 
 @transaction.atomic
-def household_head_set(*, household: Household, person: Person | None) -> Household:
+def household_head_set(*, household: Household, person: Person | None, by: Any) -> Household:
     """Make ``person`` (a member) the head of household (户主), or leave it without one.
 
     The head is the member whose relation is 户主 (``Household.head``), so this changes
     relations: the new head's becomes 户主 and a previous head's 其他 (the cadre then sets what
     it really is). Each change is audited as an update of that person.
     """
-    if person is not None and person.household_id != household.pk:
-        raise ValidationError({"head": _("户主必须是本户成员")})
-    for old in Person.objects.select_for_update().filter(
-        household=household, relation=Relation.HEAD
-    ):
-        if person is None or old.pk != person.pk:
-            object_update(instance=old, data={"relation": Relation.OTHER})
-    if person is not None and person.relation != Relation.HEAD:
-        object_update(instance=person, data={"relation": Relation.HEAD})
-    household.__dict__.pop("head", None)  # the cached head is stale now
-    return household
+    acting_user_check(by)
+    with acting_as(by):
+        if person is not None and person.household_id != household.pk:
+            raise ValidationError({"head": _("户主必须是本户成员")})
+        for old in Person.objects.select_for_update().filter(
+            household=household, relation=Relation.HEAD
+        ):
+            if person is None or old.pk != person.pk:
+                object_update(instance=old, data={"relation": Relation.OTHER})
+        if person is not None and person.relation != Relation.HEAD:
+            object_update(instance=person, data={"relation": Relation.HEAD})
+        household.__dict__.pop("head", None)  # the cached head is stale now
+        return household
 
 
 def _save_new(instance: Any, field: str) -> None:
@@ -165,38 +171,44 @@ def _require_single_head(household: Household, person: Person | None = None) -> 
 
 
 @transaction.atomic
-def household_move(*, household: Household, to_microgrid: GridNode, reason: str = "") -> Household:
+def household_move(
+    *, household: Household, to_microgrid: GridNode, reason: str = "", by: Any
+) -> Household:
     """Move a household (and its members) to another micro-grid, keeping the history."""
-    _require_microgrid(to_microgrid)
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    if household.microgrid_id == to_microgrid.pk:
+    acting_user_check(by)
+    with acting_as(by):
+        _require_microgrid(to_microgrid)
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        if household.microgrid_id == to_microgrid.pk:
+            return household
+        source = household.microgrid
+        members = Person.objects.filter(household=household)
+        persons = members.count()
+        party = members.filter(is_party_member=True).count()
+        HouseholdMove.objects.create(
+            household=household,
+            from_microgrid=source,
+            to_microgrid=to_microgrid,
+            grid_path=to_microgrid.code,
+            moved_at=timezone.now(),
+            reason=reason,
+        )
+        household.microgrid = to_microgrid
+        household.grid_path = to_microgrid.code
+        household.save(update_fields=["microgrid", "grid_path", "updated_at"])
+        members.update(grid_path=to_microgrid.code)
+        PersonSensitive.objects.filter(person__household=household).update(
+            grid_path=to_microgrid.code
+        )
+        _bump(source.pk, households=-1, persons=-persons, party_members=-party)
+        _bump(to_microgrid.pk, households=1, persons=persons, party_members=party)
+        audit_record(
+            action="move",
+            instance=household,
+            before={"microgrid": source.code},
+            after={"microgrid": to_microgrid.code, "reason": reason},
+        )
         return household
-    source = household.microgrid
-    members = Person.objects.filter(household=household)
-    persons = members.count()
-    party = members.filter(is_party_member=True).count()
-    HouseholdMove.objects.create(
-        household=household,
-        from_microgrid=source,
-        to_microgrid=to_microgrid,
-        grid_path=to_microgrid.code,
-        moved_at=timezone.now(),
-        reason=reason,
-    )
-    household.microgrid = to_microgrid
-    household.grid_path = to_microgrid.code
-    household.save(update_fields=["microgrid", "grid_path", "updated_at"])
-    members.update(grid_path=to_microgrid.code)
-    PersonSensitive.objects.filter(person__household=household).update(grid_path=to_microgrid.code)
-    _bump(source.pk, households=-1, persons=-persons, party_members=-party)
-    _bump(to_microgrid.pk, households=1, persons=persons, party_members=party)
-    audit_record(
-        action="move",
-        instance=household,
-        before={"microgrid": source.code},
-        after={"microgrid": to_microgrid.code, "reason": reason},
-    )
-    return household
 
 
 def citizen_id_fields(raw: str, *, sex: str | None = None, birth_date: dt.date | None = None):
@@ -257,36 +269,38 @@ def person_create(
     birth_date: dt.date | None = None,
     phone: str = "",
     relation: str = Relation.OTHER,
-    user: Any = None,
+    by: Any,
     **fields: Any,
 ) -> Person:
     """A new person. A citizen ID already registered is refused in words that depend on whether
-    ``user`` (default: the current actor) can see its holder (``core.oracle``)."""
-    unknown = set(fields) - PERSON_EDITABLE
-    if unknown:
-        raise ValidationError({f: _("未知字段") for f in unknown})
-    id_fields = citizen_id_fields(citizen_id, sex=sex, birth_date=birth_date)
-    person = Person(
-        household=household,
-        grid_path=household.grid_path,
-        name=name.strip(),
-        relation=relation,
-        **id_fields,
-        **phone_fields(phone),
-        **fields,
-    )
-    if relation == Relation.HEAD:
-        _require_single_head(household)
-    # Every other check first: a refusal for another reason must not depend on the ID.
-    person.full_clean(
-        exclude=["id_cipher", "phone_cipher"], validate_unique=False, validate_constraints=False
-    )
-    _citizen_id_free(citizen_id, user=user)
-    _save_new(person, "citizen_id")
-    household.__dict__.pop("head", None)
-    _bump(household.microgrid_id, persons=1)
-    audit_record(action="create", instance=person, after=snapshot(person))
-    return person
+    ``by`` (the acting user; None: the server itself) can see its holder (``core.oracle``)."""
+    acting_user_check(by)
+    with acting_as(by):
+        unknown = set(fields) - PERSON_EDITABLE
+        if unknown:
+            raise ValidationError({f: _("未知字段") for f in unknown})
+        id_fields = citizen_id_fields(citizen_id, sex=sex, birth_date=birth_date)
+        person = Person(
+            household=household,
+            grid_path=household.grid_path,
+            name=name.strip(),
+            relation=relation,
+            **id_fields,
+            **phone_fields(phone),
+            **fields,
+        )
+        if relation == Relation.HEAD:
+            _require_single_head(household)
+        # Every other check first: a refusal for another reason must not depend on the ID.
+        person.full_clean(
+            exclude=["id_cipher", "phone_cipher"], validate_unique=False, validate_constraints=False
+        )
+        _citizen_id_free(citizen_id, user=by)
+        _save_new(person, "citizen_id")
+        household.__dict__.pop("head", None)
+        _bump(household.microgrid_id, persons=1)
+        audit_record(action="create", instance=person, after=snapshot(person))
+        return person
 
 
 @transaction.atomic
@@ -296,97 +310,107 @@ def person_update(
     data: dict[str, Any],
     citizen_id: str | None = None,
     phone: str | None = None,
-    user: Any = None,
+    by: Any,
 ) -> Person:
-    unknown = set(data) - PERSON_EDITABLE
-    if unknown:
-        raise ValidationError({f: _("不能在此修改") for f in unknown})
-    data = dict(data)
-    if citizen_id is not None:
-        data.update(citizen_id_fields(citizen_id))
-    if phone is not None:
-        data.update(phone_fields(phone))
-    if data.get("relation") == Relation.HEAD and person.relation != Relation.HEAD:
-        _require_single_head(person.household, person)
-    if citizen_id is not None:
-        # Every other check first, on a copy: a refusal for another reason must not depend on
-        # whether the ID is taken.
-        probe = copy.copy(person)
-        for name, value in data.items():
-            setattr(probe, name, value)
-        probe.full_clean(
-            exclude=["id_cipher", "phone_cipher"], validate_unique=False, validate_constraints=False
-        )
-        _citizen_id_free(citizen_id, user=user, person=person)
-    try:
-        with transaction.atomic():
-            return object_update(instance=person, data=data)
-    except IntegrityError:
-        raise ValidationError({"citizen_id": NOT_HERE}) from None
-
-
-@transaction.atomic
-def person_move(*, person: Person, to_household: Household, reason: str = "") -> Person:
-    """Move a person to another household, keeping the history."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    source = person.household
-    if source.pk == to_household.pk:
-        return person
-    PersonMove.objects.create(
-        person=person,
-        from_household=source,
-        to_household=to_household,
-        grid_path=to_household.grid_path,
-        moved_at=timezone.now(),
-        reason=reason,
-    )
-    person.household = to_household
-    person.grid_path = to_household.grid_path
-    if (
-        person.relation == Relation.HEAD
-        and Person.objects.filter(household=to_household, relation=Relation.HEAD).exists()
-    ):
-        person.relation = Relation.OTHER  # the household keeps its head
-    person.save(update_fields=["household", "grid_path", "relation", "updated_at"])
-    PersonSensitive.objects.filter(person=person).update(grid_path=to_household.grid_path)
-    party = 1 if person.is_party_member else 0
-    if source.microgrid_id != to_household.microgrid_id:
-        _bump(source.microgrid_id, persons=-1, party_members=-party)
-        _bump(to_household.microgrid_id, persons=1, party_members=party)
-    audit_record(
-        action="move",
-        instance=person,
-        before={"household": source.number},
-        after={"household": to_household.number, "reason": reason},
-    )
-    return person
-
-
-@transaction.atomic
-def person_sensitive_set(*, person: Person, data: dict[str, Any]) -> PersonSensitive | None:
-    """Set sensitive fields; an empty record is removed so that only real tags are stored."""
-    record = PersonSensitive.objects.filter(person=person).first()
-    before = snapshot(record) if record else None
-    if record is None:
-        record = PersonSensitive(person=person, grid_path=person.grid_path)
-    for name, value in data.items():
-        setattr(record, name, value)
-    record.full_clean(exclude=["person"])
-    if record.is_empty():
-        if record.pk and PersonSensitive.objects.filter(pk=record.pk).exists():
-            record.delete()
-            audit_record(
-                action="delete",
-                object_type="people.personsensitive",
-                object_id=str(person.pk),
-                grid_path=person.grid_path,
-                before=before,
+    acting_user_check(by)
+    with acting_as(by):
+        unknown = set(data) - PERSON_EDITABLE
+        if unknown:
+            raise ValidationError({f: _("不能在此修改") for f in unknown})
+        data = dict(data)
+        if citizen_id is not None:
+            data.update(citizen_id_fields(citizen_id))
+        if phone is not None:
+            data.update(phone_fields(phone))
+        if data.get("relation") == Relation.HEAD and person.relation != Relation.HEAD:
+            _require_single_head(person.household, person)
+        if citizen_id is not None:
+            # Every other check first, on a copy: a refusal for another reason must not depend on
+            # whether the ID is taken.
+            probe = copy.copy(person)
+            for name, value in data.items():
+                setattr(probe, name, value)
+            probe.full_clean(
+                exclude=["id_cipher", "phone_cipher"],
+                validate_unique=False,
+                validate_constraints=False,
             )
-        return None
-    record.save()
-    # Values stay out of the log: only which fields changed is recorded.
-    audit_record(action="update", instance=record, after={"fields": sorted(data)})
-    return record
+            _citizen_id_free(citizen_id, user=by, person=person)
+        try:
+            with transaction.atomic():
+                return object_update(instance=person, data=data)
+        except IntegrityError:
+            raise ValidationError({"citizen_id": NOT_HERE}) from None
+
+
+@transaction.atomic
+def person_move(*, person: Person, to_household: Household, reason: str = "", by: Any) -> Person:
+    """Move a person to another household, keeping the history."""
+    acting_user_check(by)
+    with acting_as(by):
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        source = person.household
+        if source.pk == to_household.pk:
+            return person
+        PersonMove.objects.create(
+            person=person,
+            from_household=source,
+            to_household=to_household,
+            grid_path=to_household.grid_path,
+            moved_at=timezone.now(),
+            reason=reason,
+        )
+        person.household = to_household
+        person.grid_path = to_household.grid_path
+        if (
+            person.relation == Relation.HEAD
+            and Person.objects.filter(household=to_household, relation=Relation.HEAD).exists()
+        ):
+            person.relation = Relation.OTHER  # the household keeps its head
+        person.save(update_fields=["household", "grid_path", "relation", "updated_at"])
+        PersonSensitive.objects.filter(person=person).update(grid_path=to_household.grid_path)
+        party = 1 if person.is_party_member else 0
+        if source.microgrid_id != to_household.microgrid_id:
+            _bump(source.microgrid_id, persons=-1, party_members=-party)
+            _bump(to_household.microgrid_id, persons=1, party_members=party)
+        audit_record(
+            action="move",
+            instance=person,
+            before={"household": source.number},
+            after={"household": to_household.number, "reason": reason},
+        )
+        return person
+
+
+@transaction.atomic
+def person_sensitive_set(
+    *, person: Person, data: dict[str, Any], by: Any
+) -> PersonSensitive | None:
+    """Set sensitive fields; an empty record is removed so that only real tags are stored."""
+    acting_user_check(by)
+    with acting_as(by):
+        record = PersonSensitive.objects.filter(person=person).first()
+        before = snapshot(record) if record else None
+        if record is None:
+            record = PersonSensitive(person=person, grid_path=person.grid_path)
+        for name, value in data.items():
+            setattr(record, name, value)
+        record.full_clean(exclude=["person"])
+        if record.is_empty():
+            if record.pk and PersonSensitive.objects.filter(pk=record.pk).exists():
+                record.delete()
+                audit_record(
+                    action="delete",
+                    object_type="people.personsensitive",
+                    object_id=str(person.pk),
+                    grid_path=person.grid_path,
+                    before=before,
+                )
+            return None
+        record.save()
+        # Values stay out of the log: only which fields changed is recorded.
+        audit_record(action="update", instance=record, after={"fields": sorted(data)})
+        return record
 
 
 def person_sensitive_view(*, user: Any, person: Person) -> PersonSensitive | None:

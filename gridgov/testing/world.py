@@ -67,7 +67,9 @@ def world(tree, make_household, make_person, make_user) -> World:
         residence_type=ResidenceType.MIGRANT,
         citizen_id=new_citizen_id(sex="M", birth=dt.date(2001, 9, 1)),
     )
-    person_sensitive_set(person=spouse, data={"serious_illness": True, "health_note": "慢性肾病"})
+    person_sensitive_set(
+        person=spouse, data={"serious_illness": True, "health_note": "慢性肾病"}, by=None
+    )
     branch = party_org_create(
         code="P440605001201", name="平东村党支部", kind=OrgKind.BRANCH, node=tree.village
     )

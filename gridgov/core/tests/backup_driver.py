@@ -67,7 +67,10 @@ def seed() -> None:
         numbers = itertools.count(1)
         for h in range(4):
             household = household_create(
-                number=f"{microgrid.code}{h + 1:04d}", microgrid=microgrid, address=f"平东路{h}号"
+                number=f"{microgrid.code}{h + 1:04d}",
+                microgrid=microgrid,
+                address=f"平东路{h}号",
+                by=None,
             )
             for _ in range(2):
                 n = next(numbers)
@@ -76,6 +79,7 @@ def seed() -> None:
                     name=f"居民{n}",
                     citizen_id=make_citizen_id("440605", dt.date(1970 + n, 3, 9), n * 2 + 1),
                     phone=f"1381234{n:04d}",
+                    by=None,
                 )
         category = Category.objects.get(code="dispute")
         for n in range(3):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from gridgov.conftest import new_citizen_id
 from gridgov.core.context import Source, actor_context
 from gridgov.core.models import AuditEntry
 from gridgov.grid.models import GridNode
@@ -28,9 +29,9 @@ def test_grid_node_update_audits_as_by(tree, make_user):
 
 def test_grid_write_without_by_is_a_type_error(tree):
     with pytest.raises(TypeError):
-        grid_node_create(code="440605001201002", name="二组", parent=tree.village)  # type: ignore[call-arg]
+        grid_node_create(code="440605001201002", name="二组", parent=tree.village)
     with pytest.raises(TypeError):
-        grid_node_update(node=tree.village, data={"name": "x"})  # type: ignore[call-arg]
+        grid_node_update(node=tree.village, data={"name": "x"})
 
 
 def test_grid_write_by_none_from_the_web_is_refused(tree):
@@ -42,4 +43,35 @@ def test_grid_write_by_none_from_the_web_is_refused(tree):
     assert not GridNode.objects.filter(code="440605001201002").exists()
     tree.village.refresh_from_db()
     assert tree.village.name == "平东村"
+    assert AuditEntry.objects.count() == entries
+
+
+def test_people_writes_audit_as_by(tree, make_user, make_household):
+    from gridgov.people.services import household_update, person_create
+
+    clerk = make_user()
+    household = make_household()
+    household_update(household=household, data={"address": "桂城路1号"}, by=clerk)
+    person = person_create(household=household, name="李四", citizen_id=new_citizen_id(), by=clerk)
+    for instance in (household, person):
+        entry = AuditEntry.objects.filter(object_id=str(instance.pk)).latest("id")
+        assert entry.actor_id == clerk.pk
+
+
+def test_people_write_without_by_is_a_type_error(make_household):
+    from gridgov.people.services import household_update
+
+    with pytest.raises(TypeError):
+        household_update(household=make_household(), data={"address": "x"})
+
+
+def test_people_write_by_none_from_the_web_is_refused(make_household):
+    from gridgov.people.models import Person
+    from gridgov.people.services import person_create
+
+    household = make_household()
+    entries = AuditEntry.objects.count()
+    with actor_context(source=Source.WEB), pytest.raises(PermissionDenied):
+        person_create(household=household, name="李四", citizen_id=new_citizen_id(), by=None)
+    assert not Person.objects.filter(household=household).exists()
     assert AuditEntry.objects.count() == entries

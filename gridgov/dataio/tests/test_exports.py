@@ -47,7 +47,9 @@ def people(households, files):
         for i, n in enumerate(numbers)
     ]
     assert import_file(kind="persons", path=files.csv("persons", rows)).ok
-    person_sensitive_set(person=Person.objects.get(name="人0"), data={"special_group": "released"})
+    person_sensitive_set(
+        person=Person.objects.get(name="人0"), data={"special_group": "released"}, by=None
+    )
     return numbers
 
 

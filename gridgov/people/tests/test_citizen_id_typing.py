@@ -37,8 +37,8 @@ def test_other_scripts_digits_are_refused(digits):
 def test_a_person_created_with_a_full_width_id_stores_the_ascii_one(make_household):
     number = new_citizen_id()
     person = person_create(
-        household=make_household(), name="张三", citizen_id=number.translate(FULL_WIDTH)
+        household=make_household(), name="张三", citizen_id=number.translate(FULL_WIDTH), by=None
     )
     assert Person.objects.get(pk=person.pk).id_masked == number[:6] + "********" + number[14:]
     with pytest.raises(Exception, match="citizen_id"):  # the same ID again: refused as taken
-        person_create(household=make_household(), name="李四", citizen_id=number)
+        person_create(household=make_household(), name="李四", citizen_id=number, by=None)

@@ -57,7 +57,7 @@ def test_an_id_registered_in_another_village_gets_the_neutral_words(tree, two_vi
     mine, theirs, outsider, number, cadre = two_villages
     before = AuditEntry.objects.count()
     errors = refusal(
-        lambda: person_create(household=mine, name="张三", citizen_id=number, user=cadre)
+        lambda: person_create(household=mine, name="张三", citizen_id=number, by=cadre)
     )
     assert errors == {"citizen_id": [str(NOT_HERE)]}
     assert not leaks(str(errors), tree, theirs, outsider)
@@ -70,7 +70,9 @@ def test_an_id_registered_in_another_village_gets_the_neutral_words(tree, two_vi
 def test_the_actor_of_the_request_is_the_user_when_none_is_given(two_villages):
     mine, _theirs, _outsider, number, cadre = two_villages
     with actor_context(user=cadre, source=Source.WEB):
-        errors = refusal(lambda: person_create(household=mine, name="张三", citizen_id=number))
+        errors = refusal(
+            lambda: person_create(household=mine, name="张三", citizen_id=number, by=cadre)
+        )
     assert errors == {"citizen_id": [str(NOT_HERE)]}
 
 
@@ -79,7 +81,7 @@ def test_a_duplicate_in_scope_names_its_household(two_villages, make_person):
     number = new_citizen_id()
     make_person(mine, name="陈大明", citizen_id=number)
     errors = refusal(
-        lambda: person_create(household=mine, name="张三", citizen_id=number, user=cadre)
+        lambda: person_create(household=mine, name="张三", citizen_id=number, by=cadre)
     )
     assert errors == {"citizen_id": [f"此身份证号已登记：户{mine.number}的陈大明"]}
 
@@ -87,9 +89,7 @@ def test_a_duplicate_in_scope_names_its_household(two_villages, make_person):
 def test_a_town_cadre_sees_both_villages_and_is_told(tree, two_villages, make_user):
     mine, theirs, _outsider, number, _cadre = two_villages
     town = make_user(Role.TOWN_CADRE, tree.town)
-    errors = refusal(
-        lambda: person_create(household=mine, name="张三", citizen_id=number, user=town)
-    )
+    errors = refusal(lambda: person_create(household=mine, name="张三", citizen_id=number, by=town))
     assert errors == {"citizen_id": [f"此身份证号已登记：户{theirs.number}的赵秘密"]}
 
 
@@ -98,7 +98,7 @@ def test_changing_an_id_to_one_registered_elsewhere_is_refused_alike(
 ):
     mine, theirs, outsider, number, cadre = two_villages
     me = make_person(mine, name="张三")
-    errors = refusal(lambda: person_update(person=me, data={}, citizen_id=number, user=cadre))
+    errors = refusal(lambda: person_update(person=me, data={}, citizen_id=number, by=cadre))
     assert errors == {"citizen_id": [str(NOT_HERE)]}
     assert not leaks(str(errors), tree, theirs, outsider)
 
@@ -109,12 +109,10 @@ def test_other_errors_come_first_and_do_not_depend_on_the_id(two_villages):
     mine, _theirs, _outsider, number, cadre = two_villages
     too_long = "名" * 51
     taken = refusal(
-        lambda: person_create(household=mine, name=too_long, citizen_id=number, user=cadre)
+        lambda: person_create(household=mine, name=too_long, citizen_id=number, by=cadre)
     )
     free = refusal(
-        lambda: person_create(
-            household=mine, name=too_long, citizen_id=new_citizen_id(), user=cadre
-        )
+        lambda: person_create(household=mine, name=too_long, citizen_id=new_citizen_id(), by=cadre)
     )
     assert taken == free and "citizen_id" not in taken and "name" in taken
 
@@ -122,12 +120,10 @@ def test_other_errors_come_first_and_do_not_depend_on_the_id(two_villages):
 def test_a_household_number_taken_elsewhere_gets_the_same_words(tree, two_villages, make_user):
     mine, theirs, _outsider, _number, cadre = two_villages
     errors = refusal(
-        lambda: household_create(number=theirs.number, microgrid=tree.microgrid, user=cadre)
+        lambda: household_create(number=theirs.number, microgrid=tree.microgrid, by=cadre)
     )
     assert errors == {"number": [str(NOT_HERE)]}
-    seen = refusal(
-        lambda: household_create(number=mine.number, microgrid=tree.microgrid, user=cadre)
-    )
+    seen = refusal(lambda: household_create(number=mine.number, microgrid=tree.microgrid, by=cadre))
     assert seen == {"number": [f"户编号{mine.number}已登记"]}
 
 
@@ -140,9 +136,7 @@ def test_seen_and_unseen_duplicates_take_the_same_queries(two_villages, make_per
     def queries(citizen_id: str) -> list[str]:
         with CaptureQueriesContext(connection) as ctx:
             refusal(
-                lambda: person_create(
-                    household=mine, name="张三", citizen_id=citizen_id, user=cadre
-                )
+                lambda: person_create(household=mine, name="张三", citizen_id=citizen_id, by=cadre)
             )
         return [re.sub(r'"s\w+"', "S", q["sql"].split(" WHERE ")[0]) for q in ctx.captured_queries]
 
@@ -156,6 +150,6 @@ def test_a_race_on_the_unique_key_is_refused_neutrally(two_villages, monkeypatch
     mine, _theirs, _outsider, number, cadre = two_villages
     monkeypatch.setattr(services, "_citizen_id_free", lambda *a, **k: None)
     errors = refusal(
-        lambda: person_create(household=mine, name="张三", citizen_id=number, user=cadre)
+        lambda: person_create(household=mine, name="张三", citizen_id=number, by=cadre)
     )
     assert errors == {"citizen_id": [str(NOT_HERE)]}

@@ -214,7 +214,9 @@ def test_sensitive_data_only_for_view_sensitive_and_each_view_logged(
     tree, make_user, api_as, make_person
 ):
     person = make_person(name="赵六")
-    person_sensitive_set(person=person, data={"special_group": "released", "health_note": "慢病"})
+    person_sensitive_set(
+        person=person, data={"special_group": "released", "health_note": "慢病"}, by=None
+    )
     viewer = api_as(make_user(Role.VIEWER, tree.village))
     worker = api_as(make_user(Role.GRID_WORKER, tree.village))
 

@@ -47,6 +47,7 @@ def test_rotation_re_encrypts_and_re_hashes_without_loss(keys, make_household, m
             name=f"人{n}",
             citizen_id=number,
             phone=f"1381234567{n}" if n % 2 else "",
+            by=None,
         )
     old_id = crypto.cipher().key_id
     new = secrets.token_hex(32)
@@ -84,7 +85,7 @@ def test_the_command_reports_keys_and_rotates(keys, make_household, capsys):
     use, old = keys
     from gridgov.conftest import new_citizen_id
 
-    person_create(household=make_household(), name="甲", citizen_id=new_citizen_id())
+    person_create(household=make_household(), name="甲", citizen_id=new_citizen_id(), by=None)
     use(secrets.token_hex(32), previous=old)
     call_command("datakey", "status")
     assert "旧密钥" in capsys.readouterr().out

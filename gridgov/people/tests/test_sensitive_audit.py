@@ -22,7 +22,7 @@ def _looks(person=None):
 
 def test_the_api_logs_a_look_against_the_person(tree, make_user, api_as, make_person):
     person = make_person(name="赵六")
-    person_sensitive_set(person=person, data={"health_note": "慢病"})
+    person_sensitive_set(person=person, data={"health_note": "慢病"}, by=None)
     worker = api_as(make_user(Role.GRID_WORKER, tree.village))
     assert worker.get(f"/persons/{person.pk}").json()["sensitive"]["health_note"] == "慢病"
     [entry] = _looks()
@@ -43,7 +43,7 @@ def test_page_and_api_write_the_same_entry(client, tree, make_user, api_as, make
     for data in ({"health_note": "慢病"}, None):
         person = make_person(name="孙八")
         if data:
-            person_sensitive_set(person=person, data=data)
+            person_sensitive_set(person=person, data=data, by=None)
         worker = make_user(Role.GRID_WORKER, tree.village)
         client.force_login(worker)
         assert client.get(f"/persons/{person.pk}/sensitive/").status_code == 200
@@ -57,7 +57,7 @@ def test_no_permission_no_data_and_no_entry_on_either_side(
     client, tree, make_user, api_as, make_person
 ):
     person = make_person(name="李九")
-    person_sensitive_set(person=person, data={"health_note": "慢病"})
+    person_sensitive_set(person=person, data={"health_note": "慢病"}, by=None)
     viewer = make_user(Role.VIEWER, tree.village)
     client.force_login(viewer)
     assert client.get(f"/persons/{person.pk}/sensitive/").status_code == 404

@@ -30,7 +30,12 @@ def test_person_create_derives_encrypts_masks_and_audits(make_household):
     hh = make_household()
     number = new_citizen_id(sex="F", birth=dt.date(1992, 3, 4))
     person = person_create(
-        household=hh, name="李四", citizen_id=number, phone="13812345678", relation=Relation.HEAD
+        household=hh,
+        name="李四",
+        citizen_id=number,
+        phone="13812345678",
+        relation=Relation.HEAD,
+        by=None,
     )
     person.refresh_from_db()
     hh.refresh_from_db()
@@ -49,11 +54,11 @@ def test_sex_contradicting_id_and_duplicate_id_are_refused(make_household):
     hh = make_household()
     number = new_citizen_id(sex="M")
     with pytest.raises(ValidationError, match="性别与身份证号不符"):
-        person_create(household=hh, name="王五", citizen_id=number, sex="F")
-    person_create(household=hh, name="王五", citizen_id=number, sex="M")
+        person_create(household=hh, name="王五", citizen_id=number, sex="F", by=None)
+    person_create(household=hh, name="王五", citizen_id=number, sex="M", by=None)
     # No actor: the system sees every holder, so it is told where the number is registered.
     with pytest.raises(ValidationError, match=f"此身份证号已登记：户{hh.number}的王五"):
-        person_create(household=hh, name="王五", citizen_id=number.lower())
+        person_create(household=hh, name="王五", citizen_id=number.lower(), by=None)
 
 
 def test_counters_follow_creates_and_moves(tree, make_household, make_person):
@@ -61,7 +66,7 @@ def test_counters_follow_creates_and_moves(tree, make_household, make_person):
     make_person(hh, relation=Relation.HEAD)
     make_person(hh)
     assert counts(tree.microgrid) == (1, 2, 0)
-    household_move(household=hh, to_microgrid=tree.other_microgrid, reason="搬迁")
+    household_move(household=hh, to_microgrid=tree.other_microgrid, reason="搬迁", by=None)
     assert counts(tree.microgrid) == (0, 0, 0)
     assert counts(tree.other_microgrid) == (1, 2, 0)
     assert set(Person.objects.values_list("grid_path", flat=True)) == {tree.other_microgrid.code}
@@ -75,7 +80,7 @@ def test_counters_follow_creates_and_moves(tree, make_household, make_person):
 def test_person_move_keeps_history_and_clears_head(tree, make_household, make_person):
     a, b = make_household(), make_household(tree.other_microgrid)
     person = make_person(a, relation=Relation.HEAD)
-    person_move(person=person, to_household=b, reason="婚嫁")
+    person_move(person=person, to_household=b, reason="婚嫁", by=None)
     a.refresh_from_db()
     person.refresh_from_db()
     assert a.head is None and person.household == b and person.grid_path == b.grid_path
@@ -91,8 +96,10 @@ def test_a_household_has_one_head(make_household, make_person):
         make_person(hh, relation=Relation.HEAD)
     assert exc.value.message_dict == {"relation": ["本户已有户主户主：一户只能有一个户主"]}
     with pytest.raises(ValidationError):
-        person_update(person=spouse, data={"relation": Relation.HEAD})
-    person_update(person=head, data={"relation": Relation.HEAD, "name": "户主"})  # stays head
+        person_update(person=spouse, data={"relation": Relation.HEAD}, by=None)
+    person_update(
+        person=head, data={"relation": Relation.HEAD, "name": "户主"}, by=None
+    )  # stays head
     assert Person.objects.filter(household=hh, relation=Relation.HEAD).get() == head
 
 
@@ -101,18 +108,18 @@ def test_setting_the_head_changes_relations_and_is_audited(make_household, make_
     old = make_person(hh, relation=Relation.HEAD)
     new = make_person(hh, relation=Relation.CHILD)
     assert hh.head == old
-    household_head_set(household=hh, person=new)
+    household_head_set(household=hh, person=new, by=None)
     assert hh.head == new
     old.refresh_from_db()
     assert old.relation == Relation.OTHER
     changes = AuditEntry.objects.filter(object_type="people.person", action="update")
     assert sorted(e.after["relation"] for e in changes) == ["head", "other"]
-    household_update(household=hh, data={"head": None, "is_dibao": True})
+    household_update(household=hh, data={"head": None, "is_dibao": True}, by=None)
     hh = Household.objects.with_head().get(pk=hh.pk)
     assert hh.head is None and hh.is_dibao
     stranger = make_person(make_household())
     with pytest.raises(ValidationError):
-        household_head_set(household=hh, person=stranger)
+        household_head_set(household=hh, person=stranger, by=None)
     assert audit_verify().ok
 
 
@@ -134,14 +141,14 @@ def test_household_must_sit_on_a_microgrid(tree, make_household):
 def test_sensitive_data_is_kept_apart_and_values_stay_out_of_the_log(make_person):
     person = make_person()
     record = person_sensitive_set(
-        person=person, data={"disability_category": "4", "disability_grade": 2}
+        person=person, data={"disability_category": "4", "disability_grade": 2}, by=None
     )
     assert record.grid_path == person.grid_path
     entry = AuditEntry.objects.filter(object_type="people.personsensitive").get()
     assert entry.after == {"fields": ["disability_category", "disability_grade"]}
     assert (
         person_sensitive_set(
-            person=person, data={"disability_category": "", "disability_grade": None}
+            person=person, data={"disability_category": "", "disability_grade": None}, by=None
         )
         is None
     )

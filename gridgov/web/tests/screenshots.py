@@ -117,6 +117,7 @@ def seed() -> dict:
                         is_dibao=rnd.random() < 0.15,
                         is_tuopin=rnd.random() < 0.1,
                         is_military_family=rnd.random() < 0.05,
+                        by=None,
                     )
                     surname = rnd.choice(SURNAMES)
                     head = person_create(
@@ -125,18 +126,21 @@ def seed() -> dict:
                         citizen_id=citizen_id("M", dt.date(1960 + rnd.randrange(25), 5, 17)),
                         relation=Relation.HEAD,
                         phone=f"138{rnd.randrange(10**8):08d}",
+                        by=None,
                     )
                     spouse = person_create(
                         household=household,
                         name=rnd.choice(SURNAMES) + rnd.choice(GIVEN),
                         citizen_id=citizen_id("F", dt.date(1962 + rnd.randrange(25), 8, 3)),
                         relation=Relation.SPOUSE,
+                        by=None,
                     )
                     person_create(
                         household=household,
                         name=surname + rnd.choice(GIVEN),
                         citizen_id=citizen_id("M", dt.date(1990 + rnd.randrange(20), 1, 9)),
                         relation=Relation.CHILD,
+                        by=None,
                     )
                     if rnd.random() < 0.3:
                         party_member_create(
@@ -148,7 +152,7 @@ def seed() -> dict:
                             is_center_household=rnd.random() < 0.3,
                         )
                     if rnd.random() < 0.1:
-                        person_sensitive_set(person=spouse, data={"serious_illness": True})
+                        person_sensitive_set(person=spouse, data={"serious_illness": True}, by=None)
                     if h == 1 and m == 1:
                         grid_post_create(
                             node=micro,
