@@ -140,7 +140,7 @@ def create_party_org(request: HttpRequest, payload: PartyOrgCreate):
         user,
         PartyOrganization,
         MANAGE_GRID,
-        lambda: party_org_create(node=node, parent=parent, **data),
+        lambda: party_org_create(node=node, parent=parent, **data, by=user),
     )
     return Status(201, org_detail(user, org))
 
@@ -155,7 +155,7 @@ def update_party_org(request: HttpRequest, code: str, payload: PartyOrgUpdate):
             PartyOrganization.objects, user, what=org_label(data["parent"]), code=data["parent"]
         )
     org = scoped_write(
-        user, PartyOrganization, MANAGE_GRID, lambda: party_org_update(org=org, data=data)
+        user, PartyOrganization, MANAGE_GRID, lambda: party_org_update(org=org, data=data, by=user)
     )
     return org_detail(user, org)
 
@@ -214,7 +214,7 @@ def create_party_member(request: HttpRequest, payload: PartyMemberCreate):
         user,
         PartyMember,
         CHANGE,
-        lambda: party_member_create(person=person, organization=organization, **data),
+        lambda: party_member_create(person=person, organization=organization, **data, by=user),
     )
     return Status(201, MEMBER_READ.get(pk=member.pk))
 
@@ -227,7 +227,7 @@ def update_party_member(request: HttpRequest, member_id: int, payload: PartyMemb
     member = get_visible(MEMBER_READ, user, CHANGE, what=member_label(member_id), pk=member_id)
     data = payload_data(payload, exclude_unset=True)
     member = scoped_write(
-        user, PartyMember, CHANGE, lambda: party_member_update(member=member, data=data)
+        user, PartyMember, CHANGE, lambda: party_member_update(member=member, data=data, by=user)
     )
     return MEMBER_READ.get(pk=member.pk)
 
@@ -251,7 +251,9 @@ def transfer_party_member(request: HttpRequest, member_id: int, payload: PartyMe
         user,
         PartyMember,
         CHANGE,
-        lambda: party_member_transfer(member=member, to_organization=target, reason=payload.reason),
+        lambda: party_member_transfer(
+            member=member, to_organization=target, reason=payload.reason, by=user
+        ),
     )
     return MEMBER_READ.get(pk=member.pk)
 
@@ -295,7 +297,9 @@ def create_body(request: HttpRequest, payload: BodyCreate):
     user = auth_user(request)
     node = get_visible(GridNode.objects, user, what=node_label(payload.node), code=payload.node)
     data = payload_data(payload, omit=("node",))
-    body = scoped_write(user, GovernanceBody, MANAGE_GRID, lambda: body_create(node=node, **data))
+    body = scoped_write(
+        user, GovernanceBody, MANAGE_GRID, lambda: body_create(node=node, **data, by=user)
+    )
     return Status(201, BODY_READ.get(pk=body.pk))
 
 
@@ -343,7 +347,7 @@ def create_membership(request: HttpRequest, code: str, payload: MembershipCreate
         user,
         BodyMembership,
         MANAGE_GRID,
-        lambda: membership_create(body=body, person=person, **data),
+        lambda: membership_create(body=body, person=person, **data, by=user),
     )
     return Status(201, MEMBERSHIP_READ.get(pk=membership.pk))
 
@@ -419,7 +423,7 @@ def create_grid_post(request: HttpRequest, payload: GridPostCreate):
         user,
         GridPost,
         MANAGE_GRID,
-        lambda: grid_post_create(node=node, person=person, **data),
+        lambda: grid_post_create(node=node, person=person, **data, by=user),
     )
     return Status(201, POST_READ.get(pk=post.pk))
 

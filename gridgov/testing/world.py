@@ -71,7 +71,7 @@ def world(tree, make_household, make_person, make_user) -> World:
         person=spouse, data={"serious_illness": True, "health_note": "慢性肾病"}, by=None
     )
     branch = party_org_create(
-        code="P440605001201", name="平东村党支部", kind=OrgKind.BRANCH, node=tree.village
+        code="P440605001201", name="平东村党支部", kind=OrgKind.BRANCH, node=tree.village, by=None
     )
     party_group = party_org_create(
         code="P440605001201001",
@@ -79,6 +79,7 @@ def world(tree, make_household, make_person, make_user) -> World:
         kind=OrgKind.PARTY_GROUP,
         node=tree.group,
         parent=branch,
+        by=None,
     )
     party_member_create(
         person=head,
@@ -87,34 +88,49 @@ def world(tree, make_household, make_person, make_user) -> World:
         joined_on=dt.date(1995, 7, 1),
         full_member_on=dt.date(1996, 7, 1),
         is_center_household=True,
+        by=None,
     )
     committee = body_create(
         code="V440605001201",
         name="平东村村民委员会",
         kind=BodyKind.VILLAGE_COMMITTEE,
         node=tree.village,
+        by=None,
     )
     supervision = body_create(
         code="S440605001201",
         name="平东村村务监督委员会",
         kind=BodyKind.SUPERVISION,
         node=tree.village,
+        by=None,
     )
     membership_create(
-        body=committee, person=head, role=BodyRole.CHAIR, term_start=dt.date(2021, 1, 1)
+        body=committee, person=head, role=BodyRole.CHAIR, term_start=dt.date(2021, 1, 1), by=None
     )
     # Same household as a village committee member: barred from supervision (VCOL Art. 32).
     membership_create(
-        body=supervision, person=spouse, role=BodyRole.MEMBER, term_start=dt.date(2021, 1, 1)
+        body=supervision,
+        person=spouse,
+        role=BodyRole.MEMBER,
+        term_start=dt.date(2021, 1, 1),
+        by=None,
     )
     grid_post_create(
-        node=tree.microgrid, person=head, kind=GridPostKind.HEAD, start_on=dt.date(2021, 3, 1)
+        node=tree.microgrid,
+        person=head,
+        kind=GridPostKind.HEAD,
+        start_on=dt.date(2021, 3, 1),
+        by=None,
     )
 
     other_household = make_household(tree.other_microgrid, address="平西村西街9号")
     other_person = make_person(other_household, name="赵秘密", relation=Relation.HEAD)
     other_branch = party_org_create(
-        code="P440605001202", name="平西村党支部", kind=OrgKind.BRANCH, node=tree.other_village
+        code="P440605001202",
+        name="平西村党支部",
+        kind=OrgKind.BRANCH,
+        node=tree.other_village,
+        by=None,
     )
     return World(
         tree=tree,

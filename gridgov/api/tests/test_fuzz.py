@@ -77,20 +77,25 @@ def seeded(wsgi_keeps_connection, grid, staff, make_household, make_person, new_
     """One row of every resource, in the grid worker's micro-grid; their keys by path name."""
     household = make_household(address="一巷1号")
     person = make_person(household, name="张三")
-    org = party_org_create(code="P-A", name="平东村党支部", kind="branch", node=grid.village)
-    body = body_create(code="B-A", name="村委会", kind="village_committee", node=grid.village)
+    org = party_org_create(
+        code="P-A", name="平东村党支部", kind="branch", node=grid.village, by=None
+    )
+    body = body_create(
+        code="B-A", name="村委会", kind="village_committee", node=grid.village, by=None
+    )
     member = party_member_create(
         person=person,
         organization=org,
         status="full",
         joined_on=dt.date(2010, 7, 1),
         full_member_on=dt.date(2011, 7, 1),
+        by=None,
     )
     membership = membership_create(
-        body=body, person=person, role="member", term_start=dt.date(2021, 1, 1)
+        body=body, person=person, role="member", term_start=dt.date(2021, 1, 1), by=None
     )
     post = grid_post_create(
-        node=grid.microgrid, person=person, kind="worker", start_on=dt.date(2024, 1, 1)
+        node=grid.microgrid, person=person, kind="worker", start_on=dt.date(2024, 1, 1), by=None
     )
     matter = new_matter()
     return {

@@ -86,8 +86,8 @@ def wsgi_keeps_connection():
 @pytest.fixture
 def seeded(wsgi_keeps_connection, tree, make_household, make_person):
     person = make_person(make_household(address="一巷1号"), name="张三")
-    party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
-    body_create(code="B-A", name="村委会", kind="village_committee", node=tree.village)
+    party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village, by=None)
+    body_create(code="B-A", name="村委会", kind="village_committee", node=tree.village, by=None)
     return person
 
 

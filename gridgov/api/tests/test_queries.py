@@ -26,22 +26,37 @@ def many(tree, make_household, make_person):
         grid_node_create(
             code=f"{tree.group.code}{i + 2:03d}", name=f"微网格{i}", parent=tree.group, by=None
         )
-    branch = party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
-    committee = body_create(code="B-A", name="村委会", kind="village_committee", node=tree.village)
+    branch = party_org_create(
+        code="P-A", name="平东村党支部", kind="branch", node=tree.village, by=None
+    )
+    committee = body_create(
+        code="B-A", name="村委会", kind="village_committee", node=tree.village, by=None
+    )
     for i in range(ROWS):
         person = make_person(make_household(), name=f"人{i}")
         org = party_org_create(
-            code=f"P-A-{i}", name=f"党小组{i}", kind="group", node=tree.group, parent=branch
+            code=f"P-A-{i}",
+            name=f"党小组{i}",
+            kind="group",
+            node=tree.group,
+            parent=branch,
+            by=None,
         )
         party_member_create(
-            person=person, organization=org, status="probationary", joined_on=dt.date(2020, 1, 1)
+            person=person,
+            organization=org,
+            status="probationary",
+            joined_on=dt.date(2020, 1, 1),
+            by=None,
         )
-        body_create(code=f"B-{i}", name=f"组委会{i}", kind="group_committee", node=tree.group)
+        body_create(
+            code=f"B-{i}", name=f"组委会{i}", kind="group_committee", node=tree.group, by=None
+        )
         membership_create(
-            body=committee, person=person, role="member", term_start=dt.date(2021, 1, 1)
+            body=committee, person=person, role="member", term_start=dt.date(2021, 1, 1), by=None
         )
         grid_post_create(
-            node=tree.group, person=person, kind="worker", start_on=dt.date(2022, 1, 1)
+            node=tree.group, person=person, kind="worker", start_on=dt.date(2022, 1, 1), by=None
         )
 
 

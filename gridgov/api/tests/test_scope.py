@@ -32,9 +32,11 @@ def village_b(tree, make_household, make_person):
     """Rows of village B (平西村)."""
     household = make_household(tree.other_microgrid)
     person = make_person(household, name="平西人")
-    org = party_org_create(code="P-B", name="平西村党支部", kind="branch", node=tree.other_village)
+    org = party_org_create(
+        code="P-B", name="平西村党支部", kind="branch", node=tree.other_village, by=None
+    )
     body = body_create(
-        code="B-B", name="平西村委会", kind="village_committee", node=tree.other_village
+        code="B-B", name="平西村委会", kind="village_committee", node=tree.other_village, by=None
     )
     member = party_member_create(
         person=person,
@@ -42,9 +44,10 @@ def village_b(tree, make_household, make_person):
         status="full",
         joined_on=dt.date(2010, 1, 1),
         full_member_on=dt.date(2011, 1, 1),
+        by=None,
     )
     post = grid_post_create(
-        node=tree.other_village, person=person, kind="head", start_on=dt.date(2022, 1, 1)
+        node=tree.other_village, person=person, kind="head", start_on=dt.date(2022, 1, 1), by=None
     )
     return {
         "household": household,
@@ -86,7 +89,7 @@ def test_lists_show_none_of_another_villages_rows(
     cadre_a, tree, village_b, make_household, make_person
 ):
     make_person(make_household(), name="平东人")
-    party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
+    party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village, by=None)
     for path in LISTS:
         for params in ({}, {"under": tree.other_village.code}, {"under": tree.town.code}):
             body = cadre_a.get(path, **params).json()
@@ -178,7 +181,9 @@ def test_recheck_catches_a_service_that_lands_outside_the_scope(cadre_a, tree, m
 
 
 def test_party_member_for_another_villages_person_is_404(cadre_a, tree, village_b, make_person):
-    org_a = party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
+    org_a = party_org_create(
+        code="P-A", name="平东村党支部", kind="branch", node=tree.village, by=None
+    )
     outsider = make_person(village_b["household"], name="平西二")
     response = cadre_a.post(
         "/party-members/",

@@ -108,7 +108,9 @@ def test_boundary_coordinates_must_be_numbers(admin, tree, boundary):
 
 @pytest.fixture
 def branch(tree):
-    return party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
+    return party_org_create(
+        code="P-A", name="平东村党支部", kind="branch", node=tree.village, by=None
+    )
 
 
 @pytest.mark.parametrize("field", ["kind", "name"])
@@ -121,7 +123,7 @@ def test_null_for_a_required_value_is_422_not_500(admin, branch, field):
 
 def test_null_where_documented_clears(admin, tree, branch):
     child = party_org_create(
-        code="P-A1", name="第一党小组", kind="group", node=tree.village, parent=branch
+        code="P-A1", name="第一党小组", kind="group", node=tree.village, parent=branch, by=None
     )
     response = admin.patch(f"/party-orgs/{child.code}", {"parent": None})
     assert response.status_code == 200, response.content

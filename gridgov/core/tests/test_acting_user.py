@@ -15,7 +15,7 @@ from gridgov.grid.services import grid_node_create, grid_node_update
 def test_grid_node_create_audits_as_by(tree, make_user):
     clerk = make_user()
     node = grid_node_create(code="440605001201002", name="二组", parent=tree.village, by=clerk)
-    entry = AuditEntry.objects.get(action="create", object_id=str(node.pk))
+    entry = AuditEntry.objects.filter(object_id=str(node.pk)).latest("id")
     assert entry.actor_id == clerk.pk
     assert entry.actor_name == clerk.username
 
@@ -74,4 +74,35 @@ def test_people_write_by_none_from_the_web_is_refused(make_household):
     with actor_context(source=Source.WEB), pytest.raises(PermissionDenied):
         person_create(household=household, name="李四", citizen_id=new_citizen_id(), by=None)
     assert not Person.objects.filter(household=household).exists()
+    assert AuditEntry.objects.count() == entries
+
+
+def test_orgs_writes_audit_as_by(tree, make_user):
+    from gridgov.orgs.services import body_create
+
+    clerk = make_user()
+    body = body_create(
+        code="BODY-1", name="村委会", kind="village_committee", node=tree.village, by=clerk
+    )
+    entry = AuditEntry.objects.filter(object_id=str(body.pk)).latest("id")
+    assert entry.actor_id == clerk.pk
+
+
+def test_orgs_write_without_by_is_a_type_error(tree):
+    from gridgov.orgs.services import body_create
+
+    with pytest.raises(TypeError):
+        body_create(code="BODY-1", name="村委会", kind="village_committee", node=tree.village)
+
+
+def test_orgs_write_by_none_from_the_web_is_refused(tree):
+    from gridgov.orgs.models import GovernanceBody
+    from gridgov.orgs.services import body_create
+
+    entries = AuditEntry.objects.count()
+    with actor_context(source=Source.WEB), pytest.raises(PermissionDenied):
+        body_create(
+            code="BODY-1", name="村委会", kind="village_committee", node=tree.village, by=None
+        )
+    assert not GovernanceBody.objects.exists()
     assert AuditEntry.objects.count() == entries

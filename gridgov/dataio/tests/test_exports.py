@@ -80,6 +80,7 @@ def test_export_has_no_per_row_queries(people, django_assert_max_num_queries):
         name="支部",
         kind="branch",
         node=GridNode.objects.get(level="village", code__endswith="201"),
+        by=None,
     )
     import datetime as dt
 
@@ -90,6 +91,7 @@ def test_export_has_no_per_row_queries(people, django_assert_max_num_queries):
             status="full",
             joined_on=dt.date(2005, 1, 1),
             full_member_on=dt.date(2006, 1, 1),
+            by=None,
         )
     for kind, qs in [
         ("persons", Person.objects.all()),

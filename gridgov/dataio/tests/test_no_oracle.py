@@ -84,7 +84,11 @@ def test_a_person_in_scope_is_updated_not_refused(tree, households, files, cadre
 
 def test_the_neutral_words_are_one_text_for_every_kind_of_key(tree, households, files, cadre):
     party_org_create(
-        code="P440605001202", name="平西村党支部", kind=OrgKind.BRANCH, node=tree.other_village
+        code="P440605001202",
+        name="平西村党支部",
+        kind=OrgKind.BRANCH,
+        node=tree.other_village,
+        by=None,
     )
     taken_household = import_file(
         kind="households",

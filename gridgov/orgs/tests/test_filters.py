@@ -25,6 +25,7 @@ def mobile_member(world, make_person):
         joined_on=dt.date(2005, 7, 1),
         full_member_on=dt.date(2006, 7, 1),
         is_mobile=True,
+        by=None,
     )
 
 

@@ -58,7 +58,9 @@ def test_every_rule_names_its_source():
 
 @pytest.fixture
 def branch(tree):
-    return party_org_create(code="B1", name="平东村党支部", kind=OrgKind.BRANCH, node=tree.village)
+    return party_org_create(
+        code="B1", name="平东村党支部", kind=OrgKind.BRANCH, node=tree.village, by=None
+    )
 
 
 def test_member_create_sets_flags_and_counters(tree, branch, make_person):
@@ -69,6 +71,7 @@ def test_member_create_sets_flags_and_counters(tree, branch, make_person):
         status=MemberStatus.FULL,
         joined_on=dt.date(2010, 7, 1),
         full_member_on=dt.date(2011, 7, 1),
+        by=None,
     )
     branch.refresh_from_db()
     assert (branch.members_count, branch.full_members_count) == (1, 1)
@@ -82,14 +85,15 @@ def test_member_create_sets_flags_and_counters(tree, branch, make_person):
             organization=branch,
             status=MemberStatus.PROBATIONARY,
             joined_on=dt.date(2020, 1, 1),
+            by=None,
         )
-    party_member_update(member=member, data={"status": MemberStatus.PROBATIONARY})
+    party_member_update(member=member, data={"status": MemberStatus.PROBATIONARY}, by=None)
     branch.refresh_from_db()
     assert branch.full_members_count == 0
     other = party_org_create(
-        code="B2", name="平西村党支部", kind=OrgKind.BRANCH, node=tree.other_village
+        code="B2", name="平西村党支部", kind=OrgKind.BRANCH, node=tree.other_village, by=None
     )
-    party_member_transfer(member=member, to_organization=other)
+    party_member_transfer(member=member, to_organization=other, by=None)
     branch.refresh_from_db()
     other.refresh_from_db()
     assert (branch.members_count, other.members_count) == (0, 1)
@@ -106,6 +110,7 @@ def test_member_rules(branch, make_person):
             organization=branch,
             status=MemberStatus.FULL,
             joined_on=dt.date(2010, 1, 1),
+            by=None,
         )
     with pytest.raises(ValidationError, match="出生日期"):
         party_member_create(
@@ -113,15 +118,23 @@ def test_member_rules(branch, make_person):
             organization=branch,
             status=MemberStatus.PROBATIONARY,
             joined_on=dt.date(1900, 1, 1),
+            by=None,
         )
 
 
 def test_org_level_and_parent_rules(tree, branch):
     with pytest.raises(ValidationError, match="不能设在"):
-        party_org_create(code="X", name="x", kind=OrgKind.GENERAL_BRANCH, node=tree.microgrid)
+        party_org_create(
+            code="X", name="x", kind=OrgKind.GENERAL_BRANCH, node=tree.microgrid, by=None
+        )
     with pytest.raises(ValidationError, match="上级组织"):
         party_org_create(
-            code="Y", name="y", kind=OrgKind.PARTY_GROUP, node=tree.other_village, parent=branch
+            code="Y",
+            name="y",
+            kind=OrgKind.PARTY_GROUP,
+            node=tree.other_village,
+            parent=branch,
+            by=None,
         )
 
 
@@ -130,7 +143,7 @@ def test_findings_report_counts_members_of_child_orgs(tree, make_user, make_pers
     findings = {f.org.code: f for f in org_type_findings(admin)}
     assert "B1" in findings and "不足3人" in findings["B1"].problem
     group = party_org_create(
-        code="G1", name="党小组", kind=OrgKind.PARTY_GROUP, node=tree.group, parent=branch
+        code="G1", name="党小组", kind=OrgKind.PARTY_GROUP, node=tree.group, parent=branch, by=None
     )
     for _ in range(3):
         party_member_create(
@@ -139,25 +152,28 @@ def test_findings_report_counts_members_of_child_orgs(tree, make_user, make_pers
             status=MemberStatus.FULL,
             joined_on=dt.date(2000, 1, 1),
             full_member_on=dt.date(2001, 1, 1),
+            by=None,
         )
     assert "B1" not in {f.org.code for f in org_type_findings(admin)}
 
 
 def test_supervision_committee_members_who_are_barred(tree, make_household, make_person, make_user):
     committee = body_create(
-        code="VC", name="村委会", kind=BodyKind.VILLAGE_COMMITTEE, node=tree.village
+        code="VC", name="村委会", kind=BodyKind.VILLAGE_COMMITTEE, node=tree.village, by=None
     )
     supervision = body_create(
-        code="SC", name="村务监督委员会", kind=BodyKind.SUPERVISION, node=tree.village
+        code="SC", name="村务监督委员会", kind=BodyKind.SUPERVISION, node=tree.village, by=None
     )
     hh = make_household()
     chair = make_person(hh)
     relative = make_person(hh)
     outsider = make_person()
     start = dt.date(2021, 1, 1)
-    membership_create(body=committee, person=chair, role=BodyRole.CHAIR, term_start=start)
+    membership_create(body=committee, person=chair, role=BodyRole.CHAIR, term_start=start, by=None)
     for person in (chair, relative, outsider):
-        membership_create(body=supervision, person=person, role=BodyRole.MEMBER, term_start=start)
+        membership_create(
+            body=supervision, person=person, role=BodyRole.MEMBER, term_start=start, by=None
+        )
     barred = {
         b.membership.person_id: b.reason for b in supervision_barred(make_user(superuser=True))
     }
@@ -171,17 +187,22 @@ def test_org_update_checks_placement_and_cycles(tree, branch):
     from gridgov.orgs.services import party_org_update
 
     team = party_org_create(
-        code="T9", name="服务团队", kind=OrgKind.SERVICE_TEAM, node=tree.village, parent=branch
+        code="T9",
+        name="服务团队",
+        kind=OrgKind.SERVICE_TEAM,
+        node=tree.village,
+        parent=branch,
+        by=None,
     )
     with pytest.raises(ValidationError, match="下级组织"):
-        party_org_update(org=branch, data={"parent": team})
+        party_org_update(org=branch, data={"parent": team}, by=None)
     group = party_org_create(
-        code="G9", name="党小组", kind=OrgKind.PARTY_GROUP, node=tree.group, parent=branch
+        code="G9", name="党小组", kind=OrgKind.PARTY_GROUP, node=tree.group, parent=branch, by=None
     )
     with pytest.raises(ValidationError, match="所在网格"):
-        party_org_update(org=branch, data={"parent": group})
+        party_org_update(org=branch, data={"parent": group}, by=None)
     with pytest.raises(ValidationError, match="不能设在"):
-        party_org_update(org=group, data={"kind": OrgKind.GENERAL_BRANCH})
+        party_org_update(org=group, data={"kind": OrgKind.GENERAL_BRANCH}, by=None)
 
 
 def test_term_and_post_dates_are_model_constraints(tree, make_person):
@@ -190,16 +211,20 @@ def test_term_and_post_dates_are_model_constraints(tree, make_person):
     from gridgov.orgs.services import grid_post_create
 
     body = body_create(
-        code="VC2", name="村委会", kind=BodyKind.VILLAGE_COMMITTEE, node=tree.village
+        code="VC2", name="村委会", kind=BodyKind.VILLAGE_COMMITTEE, node=tree.village, by=None
     )
     person = make_person()
     membership = membership_create(
-        body=body, person=person, role=BodyRole.MEMBER, term_start=dt.date(2021, 1, 1)
+        body=body, person=person, role=BodyRole.MEMBER, term_start=dt.date(2021, 1, 1), by=None
     )
     with pytest.raises(ValidationError, match="任期结束早于开始"):
         object_update(instance=membership, data={"term_end": dt.date(2020, 1, 1)})
     post = grid_post_create(
-        node=tree.village, person=person, kind=GridPostKind.HEAD, start_on=dt.date(2021, 1, 1)
+        node=tree.village,
+        person=person,
+        kind=GridPostKind.HEAD,
+        start_on=dt.date(2021, 1, 1),
+        by=None,
     )
     with pytest.raises(ValidationError, match="结束日期早于开始日期"):
         object_update(instance=post, data={"end_on": dt.date(2020, 12, 31)})

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def branch(tree):
-    return party_org_create(code="P-A", name="平东村党支部", kind="branch", node=tree.village)
+    return party_org_create(
+        code="P-A", name="平东村党支部", kind="branch", node=tree.village, by=None
+    )
 
 
 # Party organizations
@@ -108,7 +110,7 @@ def test_party_member_lifecycle_keeps_counters(cadre_a, tree, branch, make_perso
     branch.refresh_from_db()
     assert branch.full_members_count == 1
 
-    other = party_org_create(code="P-A-2", name="二支部", kind="branch", node=tree.village)
+    other = party_org_create(code="P-A-2", name="二支部", kind="branch", node=tree.village, by=None)
     response = cadre_a.post(
         f"/party-members/{member_id}/transfer", {"to_organization": other.code, "reason": "调整"}
     )
@@ -198,7 +200,7 @@ def test_bodies_and_memberships(admin, tree, make_person):
 
 
 def test_body_writes_need_manage_grid(cadre_a, tree, make_person):
-    body_create(code="B-S", name="监委会", kind="supervision", node=tree.village)
+    body_create(code="B-S", name="监委会", kind="supervision", node=tree.village, by=None)
     person = make_person()
     response = cadre_a.post(
         "/bodies/B-S/memberships",

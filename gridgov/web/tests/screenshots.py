@@ -71,19 +71,25 @@ def seed() -> dict:
             by=None,
         )
         branch = party_org_create(
-            code=f"P{village.code}", name=f"{vname}党支部", kind=OrgKind.BRANCH, node=village
+            code=f"P{village.code}",
+            name=f"{vname}党支部",
+            kind=OrgKind.BRANCH,
+            node=village,
+            by=None,
         )
         committee = body_create(
             code=f"V{village.code}",
             name=f"{vname}村民委员会",
             kind=BodyKind.VILLAGE_COMMITTEE,
             node=village,
+            by=None,
         )
         supervision = body_create(
             code=f"S{village.code}",
             name=f"{vname}村务监督委员会",
             kind=BodyKind.SUPERVISION,
             node=village,
+            by=None,
         )
         first = first or village
         for g in range(1, 4):
@@ -100,6 +106,7 @@ def seed() -> dict:
                 kind=OrgKind.PARTY_GROUP,
                 node=group,
                 parent=branch,
+                by=None,
             )
             for m in range(1, 3):
                 micro = grid_node_create(
@@ -150,6 +157,7 @@ def seed() -> dict:
                             joined_on=dt.date(2000, 7, 1),
                             full_member_on=dt.date(2001, 7, 1),
                             is_center_household=rnd.random() < 0.3,
+                            by=None,
                         )
                     if rnd.random() < 0.1:
                         person_sensitive_set(person=spouse, data={"serious_illness": True}, by=None)
@@ -159,6 +167,7 @@ def seed() -> dict:
                             person=head,
                             kind=GridPostKind.HEAD,
                             start_on=dt.date(2021, 3, 1),
+                            by=None,
                         )
                     if g == 1 and m == 1 and h == 1:
                         membership_create(
@@ -166,12 +175,14 @@ def seed() -> dict:
                             person=head,
                             role=BodyRole.CHAIR,
                             term_start=dt.date(2021, 1, 1),
+                            by=None,
                         )
                         membership_create(
                             body=supervision,
                             person=spouse,
                             role=BodyRole.MEMBER,
                             term_start=dt.date(2021, 1, 1),
+                            by=None,
                         )
     user = user_create(username="cadre", password="demo-Pass-123", full_name="王书记")
     assignment_create(user=user, node=town, role=Role.TOWN_CADRE)

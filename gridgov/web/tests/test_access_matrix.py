@@ -593,6 +593,7 @@ def matrix(world, make_person, make_user):
         name="平西村村民委员会",
         kind="village_committee",
         node=world.tree.other_village,
+        by=None,
     )
     extra = {
         True: {
@@ -607,18 +608,21 @@ def matrix(world, make_person, make_user):
                 status="full",
                 joined_on=dt.date(2000, 7, 1),
                 full_member_on=dt.date(2001, 7, 1),
+                by=None,
             ),
             "membership": membership_create(
                 body=world.other_body,
                 person=world.other_person,
                 role="chair",
                 term_start=dt.date(2021, 1, 1),
+                by=None,
             ),
             "post": grid_post_create(
                 node=world.tree.other_microgrid,
                 person=world.other_person,
                 kind="head",
                 start_on=dt.date(2021, 1, 1),
+                by=None,
             ),
         },
     }

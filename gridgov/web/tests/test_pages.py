@@ -105,6 +105,7 @@ def out_of_scope_urls(world) -> list[str]:
         name="平西村村民委员会",
         kind=BodyKind.VILLAGE_COMMITTEE,
         node=t.other_village,
+        by=None,
     )
     return [
         f"/grid/{t.other_village.code}/",

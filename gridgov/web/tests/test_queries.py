@@ -30,6 +30,7 @@ def grow(world, make_household, make_person):
                 organization=world.party_group,
                 status=MemberStatus.PROBATIONARY,
                 joined_on=dt.date(2024, 7, 1),
+                by=None,
             )
 
     return grow
