@@ -9,6 +9,7 @@ are named by their strings: grid sits below accounts and does not import its rol
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -52,7 +53,7 @@ def with_counts(nodes: list[GridNode]) -> list[GridNode]:
     for codes in by_length.values():
         counts.update(subtree_counts(codes))
     for node in nodes:
-        node.counts = counts[node.code]
+        node.counts = counts[node.code]  # type: ignore[attr-defined]  # read by GridNodeOut
     return nodes
 
 
@@ -61,14 +62,14 @@ def node_detail(node: GridNode) -> GridNode:
     with_counts([node])
     children = []
     for child, counts in children_with_counts(node):
-        child.counts = counts
+        child.counts = counts  # type: ignore[attr-defined]  # read by GridNodeOut
         children.append(child)
-    node.children_list = children
+    node.children_list = children  # type: ignore[attr-defined]  # read by GridNodeDetail
     return node
 
 
 @router.get("/", response={200: GridNodePage, **ERRORS_READ}, summary="网格节点列表")
-def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]):
+def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]) -> dict[str, Any]:
     """Nodes the user may see, by code; ``under`` limits to a subtree."""
     user = request.auth  # type: ignore[attr-defined]
     qs = GridNode.objects.restrict(user, "view")
@@ -89,14 +90,14 @@ def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]):
 
 
 @router.get("/{code}", response={200: GridNodeDetail, **ERRORS_READ}, summary="网格节点详情")
-def get_grid_node(request: HttpRequest, code: str):
+def get_grid_node(request: HttpRequest, code: str) -> GridNode:
     user = request.auth  # type: ignore[attr-defined]
     node = get_visible(GridNode.objects, user, what=node_label(code), code=code)
     return node_detail(node)
 
 
 @router.post("/", response={201: GridNodeDetail, **ERRORS_WRITE}, summary="新增网格节点")
-def create_grid_node(request: HttpRequest, payload: GridNodeCreate):
+def create_grid_node(request: HttpRequest, payload: GridNodeCreate) -> Status[GridNode]:
     user = request.auth  # type: ignore[attr-defined]
     parent = None
     if payload.parent:
@@ -111,7 +112,7 @@ def create_grid_node(request: HttpRequest, payload: GridNodeCreate):
 
 
 @router.patch("/{code}", response={200: GridNodeDetail, **ERRORS_WRITE}, summary="修改网格节点")
-def update_grid_node(request: HttpRequest, code: str, payload: GridNodeUpdate):
+def update_grid_node(request: HttpRequest, code: str, payload: GridNodeUpdate) -> GridNode:
     """Name, boundary and point; codes are identities (a re-division is an import)."""
     user = request.auth  # type: ignore[attr-defined]
     node = get_visible(GridNode.objects, user, "manage_grid", what=node_label(code), code=code)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import getpass
 import sys
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from gridgov.accounts.models import Assignment
@@ -31,7 +32,7 @@ from gridgov.grid.services import grid_node_create
 class Command(BaseCommand):
     help = "创建第一个县级管理员（首次部署时使用）。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--county", required=True, help="县级区划代码（6位，GB/T 2260）")
         parser.add_argument("--username", required=True)
         parser.add_argument("--full-name", default="")
@@ -48,7 +49,15 @@ class Command(BaseCommand):
             help="同时设为超级管理员（可进入 /admin/ 系统后台，可见全部数据；慎用）",
         )
 
-    def handle(self, *args, county, username, full_name, node_name, **options):
+    def handle(
+        self,
+        *args: Any,
+        county: str,
+        username: str,
+        full_name: str,
+        node_name: str,
+        **options: Any,
+    ) -> None:
         try:
             code = validate_county_code(county)
         except IdentifierError as exc:
