@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gridgov.core.apitools import ErrorOut
+from gridgov.core.apitools import ErrorOut, auth_user
 from gridgov.grid.models import GridNode
 
 from . import services
@@ -54,7 +54,7 @@ class _NotFound(Http404):
 
 
 def _manager(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     if not may_manage_anywhere(user):
         raise _NotFound("")
     return user
@@ -188,7 +188,7 @@ def revoke(request: HttpRequest, user_id: int, assignment_id: int) -> Status[Non
 
 @me.get("", response={200: MeOut, 401: ErrorOut}, summary="当前用户")
 def get_me(request: HttpRequest) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     assignments = Assignment.objects.filter(user=user).select_related("node").order_by("node__code")
     return {
         "username": user.username,

@@ -29,6 +29,7 @@ from ninja.utils import check_csrf
 
 from gridgov.accounts.passwords import session_must_change
 from gridgov.accounts.services import api_token_authenticate
+from gridgov.core.apitools import auth_user
 from gridgov.core.clientip import client_address
 from gridgov.core.context import Source, actor_context
 
@@ -73,11 +74,6 @@ class SessionCsrfAuth(APIKeyCookie):
 
 def must_change_message() -> str:
     return _("须先修改密码：密码由管理员设置或重置，请在网页上登录并修改密码后再使用接口")
-
-
-def auth_user(request: HttpRequest) -> Any:
-    """The authenticated user of an API request."""
-    return request.auth  # type: ignore[attr-defined]
 
 
 def acting_user(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -25,6 +25,7 @@ from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
     NotFound,
+    auth_user,
     get_visible,
     paginate,
     rendered,
@@ -64,11 +65,6 @@ categories = Router(tags=["民情事项"])
 notifications = Router(tags=["站内消息"])
 
 MATTER_READ = Matter.objects.for_display()
-
-
-def auth_user(request: HttpRequest) -> Any:
-    """The user that the API's authentication (token or session) put on the request."""
-    return request.auth  # type: ignore[attr-defined]
 
 
 def matter_label(number: str) -> str:

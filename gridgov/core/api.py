@@ -17,7 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from .apitools import ERRORS_READ, NotFound, paginate
+from .apitools import ERRORS_READ, NotFound, auth_user, paginate
 from .schemas import AuditPage, AuditQuery
 from .scoping import scope_paths
 from .selectors import audit_list
@@ -29,7 +29,7 @@ router = Router(tags=["审计"])
 def list_audit_entries(request: HttpRequest, query: Query[AuditQuery]) -> dict[str, Any]:
     """Newest first. Values of personal data never enter the log: only masked IDs, field names
     and reasons."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     paths = scope_paths(user, "audit")
     if paths is not None and not paths:
         raise NotFound()

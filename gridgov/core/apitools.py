@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.renderers import JSONRenderer
@@ -82,6 +82,11 @@ def rendered(data: Any, *, status: int = 200) -> HttpResponse:
     content_type = f"{RENDERER.media_type}; charset={RENDERER.charset}"
     body = RENDERER.render(None, data, response_status=status)  # type: ignore[arg-type]
     return HttpResponse(body, status=status, content_type=content_type)
+
+
+def auth_user(request: HttpRequest) -> Any:
+    """The user that the API's authentication (token or session) put on the request."""
+    return request.auth  # type: ignore[attr-defined]
 
 
 def get_visible(

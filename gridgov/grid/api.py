@@ -19,6 +19,7 @@ from ninja import Query, Router, Status
 from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
+    auth_user,
     get_visible,
     paginate,
     payload_data,
@@ -71,7 +72,7 @@ def node_detail(node: GridNode) -> GridNode:
 @router.get("/", response={200: GridNodePage, **ERRORS_READ}, summary="网格节点列表")
 def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]) -> dict[str, Any]:
     """Nodes the user may see, by code; ``under`` limits to a subtree."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     qs = GridNode.objects.restrict(user, "view")
     if query.under:
         qs = qs.within(query.under)
@@ -91,14 +92,14 @@ def list_grid_nodes(request: HttpRequest, query: Query[GridNodeQuery]) -> dict[s
 
 @router.get("/{code}", response={200: GridNodeDetail, **ERRORS_READ}, summary="网格节点详情")
 def get_grid_node(request: HttpRequest, code: str) -> GridNode:
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     node = get_visible(GridNode.objects, user, what=node_label(code), code=code)
     return node_detail(node)
 
 
 @router.post("/", response={201: GridNodeDetail, **ERRORS_WRITE}, summary="新增网格节点")
 def create_grid_node(request: HttpRequest, payload: GridNodeCreate) -> Status[GridNode]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     parent = None
     if payload.parent:
         parent = get_visible(
@@ -114,7 +115,7 @@ def create_grid_node(request: HttpRequest, payload: GridNodeCreate) -> Status[Gr
 @router.patch("/{code}", response={200: GridNodeDetail, **ERRORS_WRITE}, summary="修改网格节点")
 def update_grid_node(request: HttpRequest, code: str, payload: GridNodeUpdate) -> GridNode:
     """Name, boundary and point; codes are identities (a re-division is an import)."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = auth_user(request)
     node = get_visible(GridNode.objects, user, "manage_grid", what=node_label(code), code=code)
     data = payload_data(payload, exclude_unset=True)
     node = scoped_write(

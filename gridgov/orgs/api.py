@@ -11,8 +11,6 @@ bodies, memberships and posts go through the generic audited ``object_update``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,13 +21,16 @@ from gridgov.accounts.permissions import CHANGE, MANAGE_GRID, VIEW
 from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
+    auth_user,
     get_visible,
     paginate,
     payload_data,
     scoped_write,
 )
 from gridgov.core.services import object_update
+from gridgov.grid.api import node_label
 from gridgov.grid.models import GridNode
+from gridgov.people.api import person_label
 from gridgov.people.models import Person
 
 from .models import BodyMembership, GovernanceBody, GridPost, PartyMember, PartyOrganization
@@ -72,21 +73,6 @@ from .services import (
     party_org_create,
     party_org_update,
 )
-
-
-def auth_user(request: HttpRequest) -> Any:
-    """The user that the API's authentication (token or session) put on the request."""
-    return request.auth  # type: ignore[attr-defined]
-
-
-# The labels of objects of other apps that a payload names (the same texts as their own API's).
-def node_label(code: str) -> str:
-    return _("网格%(c)s") % {"c": code}
-
-
-def person_label(pk: Any) -> str:
-    return _("人员%(id)s") % {"id": pk}
-
 
 # Party organizations (党组织)
 

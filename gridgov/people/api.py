@@ -21,6 +21,7 @@ from gridgov.core.apitools import (
     ERRORS_READ,
     ERRORS_WRITE,
     NotFound,
+    auth_user,
     get_visible,
     paginate,
     payload_data,
@@ -67,11 +68,6 @@ persons = Router(tags=["人员"])
 
 HOUSEHOLD_READ = Household.objects.with_head().select_related("microgrid")
 PERSON_READ = Person.objects.select_related("household")
-
-
-def auth_user(request: HttpRequest) -> Any:
-    """The user that the API's authentication (token or session) put on the request."""
-    return request.auth  # type: ignore[attr-defined]
 
 
 def household_label(number: str) -> str:
