@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 STATIC_VENDOR := gridgov/web/static/vendor
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres lint bench browser-deps clean demo
+.PHONY: install run test test-sqlite test-postgres lint bench browser-deps print-deps clean demo
 
 install: $(STAMP) $(STATIC_VENDOR)/.stamp
 
@@ -30,7 +30,7 @@ $(STATIC_VENDOR)/.stamp: package.json package-lock.json scripts/vendor_static.sh
 
 # Serves on GRIDGOV_BIND (default 127.0.0.1:8000) and runs `gridgov tick` every
 # GRIDGOV_TICK_SECONDS while it serves. gridgov/demo/tests/test_make_run.py runs these lines.
-run: install
+run: install print-deps
 	$(BIN)/gridgov migrate --noinput
 	$(BIN)/gridgov demo --scale village --if-empty
 	$(BIN)/gridgov demo_signins --if-demo
@@ -46,8 +46,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Printed cards, notices and lists (WeasyPrint) need Pango and CJK fonts; installed when missing.
+print-deps:
+	@fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' && ldconfig -p | grep -q libpango-1.0 || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null) \
+	    || echo "warning: could not install fonts-noto-cjk/Pango; printed PDFs need them"; }
+
 # Debian's Chromium and CJK fonts for the browser tests; installed when missing.
-browser-deps:
+browser-deps: print-deps
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || \
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	    || echo "warning: could not install chromium/fonts-noto-cjk; browser tests will be skipped"; }
