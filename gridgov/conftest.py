@@ -16,6 +16,7 @@ pytest_plugins = [
     "gridgov.cases.tests.fixtures",
     "gridgov.testing.world",
     "gridgov.testing.api",
+    "gridgov.testing.links",
 ]
 
 _issued: dict[tuple[str, dt.date, str], int] = {}

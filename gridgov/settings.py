@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "gridgov.orgs",
     "gridgov.dataio",
     "gridgov.cases",
+    "gridgov.links",
     "gridgov.open311",
     "gridgov.demo",
     "gridgov.api",

@@ -34,6 +34,8 @@ urlpatterns = [
     path("", include("gridgov.orgs.urls")),
     path("search/", views.search, name="search"),
     path("", include("gridgov.cases.urls")),
+    # Party members linked to households (党员联户): links, plans, visits, cards.
+    path("", include("gridgov.links.urls")),
     path("", include("gridgov.core.urls")),
     path("", include("gridgov.accounts.web_urls")),
     # The import page and its jobs (导入).

@@ -133,6 +133,25 @@ def photo_path(o, user) -> str:
     return f"/matters/{matter.number}/photos/{matter.photos.get().pk}/"
 
 
+# ---- links (党员联户) --------------------------------------------------------------------------
+# Rows of the links app's pages and operations, one list per part of the app (the register and
+# coverage; plans; visits; contact cards). Objects of village A or B that a row needs are made by
+# the row's path function from ``o["world"]`` (see ``matter_of``).
+
+LINKS_WEB_LINKING: list[Case] = [
+    page("web:links", "/links/", (VIEW,)),
+]
+
+
+LINKS_WEB_PLANS: list[Case] = []
+
+
+LINKS_WEB_VISITS: list[Case] = []
+
+
+LINKS_WEB_CARDS: list[Case] = []
+
+
 WEB_CASES = [
     page("web:home", "/", (VIEW,)),
     web("web:node", lambda o: f"/grid/{o['village'].code}/"),
@@ -239,6 +258,11 @@ WEB_CASES = [
         ok=302,
     ),
     page("accounts:password_change", "/password/"),
+    # -- links (党员联户): one block per part, kept apart so that they grow independently --
+    *LINKS_WEB_LINKING,
+    *LINKS_WEB_PLANS,
+    *LINKS_WEB_VISITS,
+    *LINKS_WEB_CARDS,
 ]
 WEB_EXEMPT = {
     "web:login": "public: the sign-in page itself",
@@ -276,6 +300,19 @@ def api_case(key: str, path: Callable[[dict], str], actions=(VIEW,), **kw) -> Ca
 
 def api_list(key: str, path: str, actions=(VIEW,)) -> Case:
     return Case(key, lambda o, user: "/api/v1" + path, actions, scoped=False)
+
+
+# Rows of the links app's API operations, one list per part (as the pages above).
+LINKS_API_LINKING: list[Case] = []
+
+
+LINKS_API_PLANS: list[Case] = []
+
+
+LINKS_API_VISITS: list[Case] = []
+
+
+LINKS_API_CARDS: list[Case] = []
 
 
 API_CASES = [
@@ -573,6 +610,11 @@ API_CASES = [
         method="post",
         scoped=False,
     ),
+    # -- links (党员联户): one block per part, kept apart so that they grow independently --
+    *LINKS_API_LINKING,
+    *LINKS_API_PLANS,
+    *LINKS_API_VISITS,
+    *LINKS_API_CARDS,
 ]
 
 

@@ -1,0 +1,1 @@
+"""cards pages of the links app."""

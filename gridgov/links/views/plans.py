@@ -1,0 +1,1 @@
+"""plans pages of the links app."""

@@ -1,0 +1,1 @@
+"""visits pages of the links app."""
