@@ -15,6 +15,10 @@ from gridgov.cases import api as cases_api
 from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
 from gridgov.grid import api as grid_api
+from gridgov.links.api import cards as link_cards_api
+from gridgov.links.api import linking as linking_api
+from gridgov.links.api import plans as link_plans_api
+from gridgov.links.api import visits as visits_api
 from gridgov.orgs import api as orgs_api
 from gridgov.people import api as people_api
 
@@ -65,3 +69,8 @@ mount("/users", accounts_api.router, ids="gridgov_accounts_api")
 mount("/matters", cases_api.matters, ids="gridgov_api_cases")
 mount("/matter-categories", cases_api.categories, ids="gridgov_api_cases")
 mount("/notifications", cases_api.notifications, ids="gridgov_api_cases")
+# Linking households (党员联户): one router per part, each free to mount several prefixes.
+mount("", linking_api.router, ids="gridgov_links_api")
+mount("", link_plans_api.router, ids="gridgov_links_api")
+mount("", visits_api.router, ids="gridgov_links_api")
+mount("", link_cards_api.router, ids="gridgov_links_api")
