@@ -258,3 +258,23 @@ def test_a_linker_record_is_not_made_twice_by_the_api(world, admin):
     again = admin.post("/linkers", {"person": world.head.pk, "kind": "center"})
     assert again.status_code == 422
     assert Linker.objects.count() == 1
+
+
+def test_lists_read_a_fixed_number_of_queries(linking, admin, make_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counted(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get(path).status_code == 200
+        return len(queries)
+
+    link_create(linker=linking.member, household=linking.households[0], by=None)
+    counted("/me")  # the token's first use is stamped once
+    few = (counted("/links"), counted("/linkers"))
+    for household in linking.households[1:6]:
+        link_create(linker=linking.center, household=household, by=None)
+    for i in range(3):
+        linker_create(person=make_member(name=f"党员{i}"), kind="member", by=None)
+    assert (counted("/links"), counted("/linkers")) == few
+    assert few[0] <= 6 and few[1] <= 6, few

@@ -328,3 +328,24 @@ def test_the_commands_import_and_export_links(linking, files, tmp_path):
             stderr=io.StringIO(),
         )
     assert Link.objects.count() == 1
+
+
+def test_an_excel_list_imports_like_a_csv(linking, cadre, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "联户名单.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("联户关系")
+    text = book.add_format({"num_format": "@"})
+    rows = [
+        SCHEMAS["links"].headers,
+        link_row(linking.households[0], linking.member, start_on="2025/3/1", pinned="是"),
+    ]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value, text)
+    book.close()
+    result = import_file(kind="links", path=path, user=cadre)
+    assert (result.ok, result.created) == (True, 1), result.errors
+    link = Link.objects.get()
+    assert link.start_on == dt.date(2025, 3, 1) and link.pinned
