@@ -402,7 +402,7 @@ class LinksKind(Kind):
                     current=in_force.get(household.pk),
                 )
             )
-        self._rules(checked, sink, h)
+        self._rules(checked, sink, h, today)
         return checked
 
     def _history(
@@ -429,7 +429,9 @@ class LinksKind(Kind):
                 ),
             )
 
-    def _rules(self, rows: list[LinkRow], sink: ErrorSink, h: dict[str, str]) -> None:
+    def _rules(
+        self, rows: list[LinkRow], sink: ErrorSink, h: dict[str, str], today: dt.date
+    ) -> None:
         """Exemption, the same micro-grid, the link in force, and capacity with the file's own
         rows: a linker's load after the import is their links in force to households the file
         does not list, plus the file's rows naming them."""
@@ -448,25 +450,6 @@ class LinksKind(Kind):
         )
         for r in rows:
             rn, row, linker = r.row["rn"], r.row, r.linker
-            exempt = exemption_of(linker, on=r.start_on)
-            if exempt:
-                sink.add(
-                    rn,
-                    h["linker_name"],
-                    row["linker_name"],
-                    _("此人不作联户要求（%(r)s）") % {"r": exempt},
-                )
-            if (
-                same_microgrid
-                and linker.grid_path != r.household.grid_path
-                and not row["cross_grid_reason"]
-            ):
-                sink.add(
-                    rn,
-                    h["cross_grid_reason"],
-                    "",
-                    _("联户人不在该户所在微网格，须写明跨微网格原因"),
-                )
             current = r.current
             if current is None:
                 r.action = "create"
@@ -501,8 +484,36 @@ class LinksKind(Kind):
                 )
             else:
                 r.action = "replace"
-            high = capacity_of(linker.kind).high
+            # A row that keeps a link in force is not refused for what has changed since it
+            # was made (a member turned 70, a lower capacity): the rules judge new links.
+            adds = r.action not in {"unchanged", "update"}
             loads[linker.pk] = loads.get(linker.pk, 0) + 1
+            if r.action == "unchanged":
+                continue
+            if (
+                same_microgrid
+                and linker.grid_path != r.household.grid_path
+                and not row["cross_grid_reason"]
+            ):
+                sink.add(
+                    rn,
+                    h["cross_grid_reason"],
+                    "",
+                    _("联户人不在该户所在微网格，须写明跨微网格原因"),
+                )
+            if not adds:
+                continue
+            # In force from its start until today: exempt on either day is refused (age only
+            # grows; the mobile and "cannot link" flags are today's).
+            exempt = exemption_of(linker, on=today) or exemption_of(linker, on=r.start_on)
+            if exempt:
+                sink.add(
+                    rn,
+                    h["linker_name"],
+                    row["linker_name"],
+                    _("此人不作联户要求（%(r)s）") % {"r": exempt},
+                )
+            high = capacity_of(linker.kind).high
             if loads[linker.pk] > high:
                 sink.add(
                     rn,

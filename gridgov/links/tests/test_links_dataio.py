@@ -349,3 +349,22 @@ def test_an_excel_list_imports_like_a_csv(linking, cadre, tmp_path):
     assert (result.ok, result.created) == (True, 1), result.errors
     link = Link.objects.get()
     assert link.start_on == dt.date(2025, 3, 1) and link.pinned
+
+
+def test_links_kept_in_force_are_not_refused_for_later_changes(linking, cadre, files, settings):
+    from gridgov.links.services import linker_update
+
+    for household in linking.households[:3]:
+        link_create(linker=linking.member, household=household, by=None)
+    linker_update(
+        linker=linking.member, data={"cannot_link": True, "cannot_link_reason": "患病"}, by=None
+    )
+    settings.GRIDGOV_RULES = {"links.capacity": {"member": [1, 2], "center": [5, 10]}}
+    rows = [link_row(h, linking.member) for h in linking.households[:3]]
+    kept = import_file(kind="links", path=files.csv("links", rows), user=cadre)
+    assert (kept.ok, kept.unchanged) == (True, 3), kept.errors
+    rows.append(link_row(linking.households[3], linking.member))
+    added = import_file(kind="links", path=files.csv("links", rows), user=cadre)
+    refused(added, 5, "联户人姓名", "不能联户：患病")
+    refused(added, 5, "联户人姓名", "超过上限2户")
+    assert added.error_count == 2 and Link.objects.count() == 3
