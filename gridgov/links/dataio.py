@@ -222,21 +222,30 @@ class LinkersKind(Kind):
     ) -> list[tuple[dict[str, Any], Person]]:
         rows = _staged(ctx, [c for c, _t in self.columns])
         persons = _persons((r["name"], r["household"]) for r in rows)
+        errors = sink if sink is not None else ErrorSink()
         first: dict[PersonKey, int] = {}
-        header = ctx.header("name")
+        header, kind_header = ctx.header("name"), ctx.header("kind")
+        members_only = {LinkerKind.CENTER_HOUSEHOLD.value, LinkerKind.MEMBER.value}
         resolved = []
         for row in rows:
             key = (row["name"], row["household"])
             if key in first:
-                if sink is not None:
-                    sink.add(row["rn"], header, row["name"], repeated(row["name"], first[key]))
+                errors.add(row["rn"], header, row["name"], repeated(row["name"], first[key]))
                 continue
             first[key] = row["rn"]
-            person = _person_error(
-                ctx, sink or ErrorSink(), row["rn"], header, key, persons.get(key)
-            )
-            if person is not None:
-                resolved.append((row, person))
+            person = _person_error(ctx, errors, row["rn"], header, key, persons.get(key))
+            if person is None:
+                continue
+            if row["kind"] in members_only and not person.is_party_member:
+                errors.add(
+                    row["rn"],
+                    kind_header,
+                    str(LinkerKind(row["kind"]).label),
+                    _("%(name)s不是党员，不能作为%(kind)s")
+                    % {"name": person.name, "kind": LinkerKind(row["kind"]).label},
+                )
+                continue
+            resolved.append((row, person))
         return resolved
 
     def check(self, ctx: Context) -> None:

@@ -91,12 +91,15 @@ def test_linkers_import_create_then_unchanged_then_update(world, cadre, files):
         linker_row(world.head, "党员中心户", phone_consent="是"),
         linker_row(world.spouse, "村两委成员"),
     ]
+    alone = import_file(kind="linkers", path=files.csv("linkers", [rows[1]]), user=cadre)
+    assert alone.ok and alone.created == 1
+    Linker.objects.all().delete()
     result = import_file(kind="linkers", path=files.csv("linkers", rows), user=cadre)
     assert (result.ok, result.created, result.updated) == (True, 2, 0), result.errors
     head = Linker.objects.get(person=world.head)
     assert head.kind == "center" and head.phone_consent and head.phone_consent_at
     assert head.grid_path == world.head.grid_path
-    entry = AuditEntry.objects.get(action="import", object_type="dataio.linkers")
+    entry = AuditEntry.objects.filter(action="import", object_type="dataio.linkers").latest("id")
     assert entry.grid_path == world.tree.microgrid.code and entry.after["created"] == 2
     again = import_file(kind="linkers", path=files.csv("linkers", rows), user=cadre)
     assert (again.ok, again.created, again.updated, again.unchanged) == (True, 0, 0, 2)
@@ -106,6 +109,13 @@ def test_linkers_import_create_then_unchanged_then_update(world, cadre, files):
     changed = import_file(kind="linkers", path=files.csv("linkers", rows), user=cadre)
     assert (changed.ok, changed.updated, changed.unchanged) == (True, 1, 1)
     assert Linker.objects.get(person=world.spouse).cannot_link_reason == "外出务工"
+
+
+def test_a_single_refusal_is_reported(world, cadre, files):
+    row = linker_row(world.other_person)
+    result = import_file(kind="linkers", path=files.csv("linkers", [row]), user=cadre)
+    refused(result, 2, "姓名", "不存在或不在您的管辖范围")
+    assert result.error_count == 1 and not Linker.objects.exists()
 
 
 def test_linkers_refusals_store_nothing(world, cadre, files, make_person):
@@ -118,6 +128,7 @@ def test_linkers_refusals_store_nothing(world, cadre, files, make_person):
         linker_row(world.child, cannot_link="是"),  # row 6: no reason
         linker_row(world.spouse),  # row 7: two 李秀英 in the household
         linker_row(world.child, "书记"),  # row 8: unknown kind
+        linker_row(world.child, "党员中心户"),  # row 9: not a party member
     ]
     before = state()
     result = import_file(kind="linkers", path=files.csv("linkers", rows), user=cadre)
@@ -127,7 +138,8 @@ def test_linkers_refusals_store_nothing(world, cadre, files, make_person):
     refused(result, 6, "不能联户原因", "须写明原因")
     refused(result, 7, "姓名", "有2人名叫李秀英")
     refused(result, 8, "联户人类型", "应为以下之一")
-    assert result.error_count == 6
+    refused(result, 9, "联户人类型", "陈小华不是党员，不能作为党员中心户")
+    assert result.error_count == 7
     assert state() == before and not Linker.objects.exists()
     assert not AuditEntry.objects.filter(action="import").exists()
 
