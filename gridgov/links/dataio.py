@@ -112,7 +112,7 @@ def _staged(ctx: Context, names: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _in_chunks(values: Iterable[Any], size: int = 900) -> Iterable[list[Any]]:
+def _in_chunks(values: Iterable[Any], size: int = 400) -> Iterable[list[Any]]:
     items = sorted(set(values))
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -369,9 +369,17 @@ class LinksKind(Kind):
         households = _households(r["household"] for r in rows)
         persons = _persons((r["linker_name"], r["linker_household"]) for r in rows)
         in_force: dict[int, Link] = {}
+        ended: set[tuple[int, int, dt.date, dt.date | None]] = set()
+        with_history = {r["household"] for r in rows if r["end_on"] is not None}
         for chunk in _in_chunks(hh.pk for hh in households.values()):
             for link in Link.objects.filter(household_id__in=chunk, end_on__isnull=True):
                 in_force[link.household_id] = link
+        for chunk in _in_chunks(households[n].pk for n in with_history if n in households):
+            ended.update(
+                Link.objects.filter(household_id__in=chunk, end_on__isnull=False).values_list(
+                    "household_id", "linker_id", "start_on", "end_on"
+                )
+            )
 
         checked: list[LinkRow] = []
         first: dict[str, int] = {}
@@ -400,7 +408,17 @@ class LinksKind(Kind):
                 )
                 continue
             if row["end_on"] is not None:
-                self._history(row, household, linker, sink, h)
+                key4 = (household.pk, linker.pk, row["start_on"], row["end_on"])
+                if key4 not in ended:
+                    sink.add(
+                        rn,
+                        h["end_on"],
+                        row["end_on"].isoformat(),
+                        _(
+                            "已结束的联户关系只能核对，不能导入：登记中没有这一条；"
+                            "新增联户关系请留空结束日期"
+                        ),
+                    )
                 continue
             checked.append(
                 LinkRow(
@@ -413,30 +431,6 @@ class LinksKind(Kind):
             )
         self._rules(checked, sink, h, today)
         return checked
-
-    def _history(
-        self,
-        row: dict[str, Any],
-        household: Household,
-        linker: Linker,
-        sink: ErrorSink,
-        h: dict[str, str],
-    ) -> None:
-        stored = Link.objects.filter(
-            household=household,
-            linker=linker,
-            start_on=row["start_on"],
-            end_on=row["end_on"],
-        ).exists()
-        if not stored:
-            sink.add(
-                row["rn"],
-                h["end_on"],
-                row["end_on"].isoformat(),
-                _(
-                    "已结束的联户关系只能核对，不能导入：登记中没有这一条；新增联户关系请留空结束日期"
-                ),
-            )
 
     def _rules(
         self, rows: list[LinkRow], sink: ErrorSink, h: dict[str, str], today: dt.date
