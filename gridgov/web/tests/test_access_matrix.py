@@ -303,7 +303,70 @@ def api_list(key: str, path: str, actions=(VIEW,)) -> Case:
 
 
 # Rows of the links app's API operations, one list per part (as the pages above).
-LINKS_API_LINKING: list[Case] = []
+def linking_of(o) -> dict[str, Any]:
+    """A linker of village A (the world's member, 陈大明) or B (赵秘密) linked to a household of
+    its village, and a household of that village with no link yet; made once."""
+    from gridgov.links.services import link_create, linker_create
+    from gridgov.people.services import household_create
+
+    world = o["world"]
+    made = world.__dict__.setdefault("api_links", {})
+    if o["inside"] not in made:
+        if o["inside"]:
+            person, household, microgrid = world.head, world.household, world.tree.microgrid
+        else:
+            person, household = world.other_person, world.other_household
+            microgrid = world.tree.other_microgrid
+        linker = linker_create(person=person, kind="center", by=None)
+        link = link_create(linker=linker, household=household, by=None)
+        free = household_create(
+            number=f"{microgrid.code}9001", microgrid=microgrid, address="待联系户", by=None
+        )
+        made[o["inside"]] = {"linker": linker, "link": link, "free": free}
+    return made[o["inside"]]
+
+
+LINKS_API_LINKING: list[Case] = [
+    api_list("GET /api/v1/links", "/links"),
+    api_list("GET /api/v1/links/mine", "/links/mine", ANY),
+    api_case("GET /api/v1/links/{link_id}", lambda o: f"/links/{linking_of(o)['link'].pk}"),
+    api_case(
+        "POST /api/v1/links",
+        lambda o: "/links",
+        ("manage_links",),
+        method="post",
+        data=lambda o: {
+            "linker": linking_of(o)["linker"].pk,
+            "household": linking_of(o)["free"].number,
+        },
+        ok=201,
+    ),
+    api_case(
+        "POST /api/v1/links/{link_id}/end",
+        lambda o: f"/links/{linking_of(o)['link'].pk}/end",
+        ("manage_links",),
+        method="post",
+        data=lambda o: {"reason": "户迁出"},
+    ),
+    api_list("GET /api/v1/linkers", "/linkers"),
+    api_case("GET /api/v1/linkers/{linker_id}", lambda o: f"/linkers/{linking_of(o)['linker'].pk}"),
+    api_case(
+        "POST /api/v1/linkers",
+        lambda o: "/linkers",
+        ("manage_links",),
+        method="post",
+        data=lambda o: {"person": o["person"].pk, "kind": "member"},
+        ok=201,
+    ),
+    api_case(
+        "PATCH /api/v1/linkers/{linker_id}",
+        lambda o: f"/linkers/{linking_of(o)['linker'].pk}",
+        ("manage_links",),
+        method="patch",
+        data=lambda o: {"phone_consent": True},
+    ),
+    api_case("GET /api/v1/link-coverage", lambda o: f"/link-coverage?under={o['village'].code}"),
+]
 
 
 LINKS_API_PLANS: list[Case] = []
