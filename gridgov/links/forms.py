@@ -69,9 +69,16 @@ class LinkFilterForm(ListFilterForm):
 
 
 def _linker_label(linker: Linker) -> str:
+    """Name (kind, households linked now, micro-grid): ``load`` and ``microgrid_name`` are set
+    by the view when known."""
+    parts = [str(linker.get_kind_display())]
     load = getattr(linker, "load", None)
-    suffix = f"（{linker.get_kind_display()}，{load}户）" if load is not None else ""
-    return f"{linker.person.name}{suffix}"
+    if load is not None:
+        parts.append(str(_("%(n)d户") % {"n": load}))
+    microgrid = getattr(linker, "microgrid_name", "")
+    if microgrid:
+        parts.append(microgrid)
+    return f"{linker.person.name}（{'，'.join(parts)}）"
 
 
 class LinkForm(forms.Form):
@@ -84,7 +91,9 @@ class LinkForm(forms.Form):
     )
     linker = forms.TypedChoiceField(label=_("联户人"), coerce=int)
     start_on = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     pinned = forms.BooleanField(label=_("双向选择（联户方案保留此关系）"), required=False)
     cross_grid_reason = forms.CharField(
@@ -123,7 +132,9 @@ class LinkForm(forms.Form):
 class LinkEndForm(forms.Form):
     reason = forms.CharField(label=_("结束原因"), max_length=200)
     end_on = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -32,6 +32,7 @@ from gridgov.dataio.pages import export_file, export_format, wants_export
 from gridgov.dataio.permissions import EXPORT
 from gridgov.grid.models import GridNode
 from gridgov.grid.pages import grid_crumbs, scoped_node
+from gridgov.people.models import Household, Person, Relation
 
 from ..eligibility import capacity_of, eligible_linkers_q, exemption_of
 from ..forms import LinkEndForm, LinkerEditForm, LinkerForm, LinkFilterForm, LinkForm
@@ -131,6 +132,10 @@ def link_register(request: HttpRequest) -> HttpResponseBase:
         )
     if wants_export(request):
         return _register_export(request, queryset)
+    heads = Person.objects.filter(
+        household=OuterRef("household_id"), relation=Relation.HEAD
+    ).order_by("id")
+    queryset = queryset.annotate(head_name=Subquery(heads.values("name")[:1]))
     return render(
         request,
         "links/linking/register.html",
@@ -185,12 +190,19 @@ def _register_export(request: HttpRequest, queryset: QuerySet[Link]) -> HttpResp
     )
 
 
-def eligible_linkers(user: Any, *, under: str = "") -> list[Linker]:
-    """Linkers the user may link households to: in scope, not exempt, with their load."""
+def eligible_linkers(user: Any, *, under: str = "", near: str = "") -> list[Linker]:
+    """Linkers the user may link households to: in scope, not exempt, with their load and
+    micro-grid's name; those of the micro-grid ``near`` first."""
     qs = linker_list(Linker.objects.restrict(user, MANAGE_LINKS), under=under).filter(
         eligible_linkers_q(on=timezone.localdate())
     )
-    return list(qs[:MAX_LINKER_OPTIONS])
+    found = list(qs[:MAX_LINKER_OPTIONS])
+    names = dict(
+        GridNode.objects.filter(code__in={k.grid_path for k in found}).values_list("code", "name")
+    )
+    for linker in found:
+        linker.microgrid_name = names.get(linker.grid_path, "")  # type: ignore[attr-defined]
+    return sorted(found, key=lambda k: k.grid_path != near) if near else found
 
 
 @page_view
@@ -201,9 +213,17 @@ def link_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     under = request.GET.get("under", "")
     node = scoped_node(user, under) if under else None
-    linkers = eligible_linkers(user, under=node.code if node else "")
+    number = request.GET.get("household", "")[:32]
+    chosen = (
+        Household.objects.restrict(user, MANAGE_LINKS).filter(number=number).first()
+        if number
+        else None
+    )
+    linkers = eligible_linkers(
+        user, under=node.code if node else "", near=chosen.grid_path if chosen else ""
+    )
     data = request.POST if request.method == "POST" else None
-    initial = {"household": request.GET.get("household", "")[:32]}
+    initial = {"household": number}
     form = LinkForm(data, user=user, linkers=linkers, initial=initial)
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
