@@ -401,3 +401,13 @@ def test_pages_run_a_bounded_number_of_queries(client, site, linking, make_house
     assert after.pop("map data") <= 4 and before.pop("map data") <= 4
     assert after == before
     assert max(after.values()) <= 25, after
+
+
+def test_home_links_the_other_parts_only_where_their_pages_exist(client, site, monkeypatch):
+    from gridgov.links.views import linking
+
+    monkeypatch.setattr(
+        linking, "PART_PAGES", (("web:linkers", "某部分"), ("web:no_such_page", "不存在的部分"))
+    )
+    page = _login(client, site["cadre"]).get("/links/").content.decode()
+    assert "某部分" in page and "不存在的部分" not in page

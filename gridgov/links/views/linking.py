@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gridgov.accounts.permissions import VIEW
@@ -53,10 +55,10 @@ from ..services import link_create, link_end, linker_create, linker_update
 MAX_LINKER_OPTIONS = 1000
 # Pages of the other parts of the app, linked from the home page when they exist.
 PART_PAGES = (
-    ("web:link_plans", "联户方案"),
-    ("web:links_visits", "走访"),
-    ("web:link_cards", "连心卡"),
-    ("web:links_compliance", "走访情况"),
+    ("web:link_plans", gettext_lazy("联户方案")),
+    ("web:links_visits", gettext_lazy("走访")),
+    ("web:link_cards", gettext_lazy("连心卡")),
+    ("web:links_compliance", gettext_lazy("走访情况")),
 )
 
 
@@ -88,7 +90,7 @@ def links_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     node = _chosen_node(user, request.GET.get("node", ""))
     linker = linker_of_user(user)
-    parts = [(url, _(label)) for name, label in PART_PAGES if (url := _url_or_none(name))]
+    parts = [(url, label) for name, label in PART_PAGES if (url := _url_or_none(name))]
     return render(
         request,
         "links/home.html",
@@ -400,6 +402,7 @@ def linker_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "end_form": LinkEndForm() if may_manage else None,
             "may_manage": may_manage,
+            "may_audit": user_may(user, "audit", linker.grid_path),
             "crumbs": grid_crumbs(user, microgrid) if microgrid else [],
             "nav": "links",
         },
@@ -429,6 +432,7 @@ def link_map(request: HttpRequest) -> HttpResponse:
             "node": node,
             "crumbs": grid_crumbs(user, node) if node else [],
             "map_data": data,
+            "tile_url": getattr(settings, "TILE_URL", ""),
             "children": children,
             "nav": "links",
         },
