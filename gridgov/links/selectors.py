@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gridgov.core.scoping import ScopedQuerySet
 from gridgov.grid.models import GridNode
@@ -324,6 +325,11 @@ def my_household_rows(user: Any, *, limit: int = 200) -> list[MyHousehold]:
             is_priority=Exists(
                 Household.objects.filter(pk=OuterRef("pk")).filter(priority_q(on=on))
             ),
+            elderly_alone=Exists(
+                Household.objects.filter(pk=OuterRef("pk")).filter(
+                    priority_q(on=on, tags=["elderly_alone"])
+                )
+            ),
         )
         .order_by("-is_priority", "grid_path", "number")[:limit]
     )
@@ -336,7 +342,7 @@ def my_household_rows(user: Any, *, limit: int = 200) -> list[MyHousehold]:
             address=h.address,
             group=names.get(h.grid_path[:15], ""),
             microgrid=names.get(h.grid_path, ""),
-            tags=h.tag_labels(),
+            tags=h.tag_labels() + ([str(_("空巢/独居老人"))] if h.elderly_alone else []),
             priority=bool(getattr(h, "is_priority", False)),
             last_visit=getattr(h, "last_visit", None),
             since=getattr(h, "since", on),

@@ -82,9 +82,19 @@ def test_my_households_lists_only_the_linkers_own(client, site, linking):
     assert "我联系的户" not in cadre_page
 
 
-def test_my_households_shows_the_last_visit_and_priority_first(client, site, linking, world):
+def test_my_households_shows_the_last_visit_and_priority_first(
+    client, site, linking, world, make_person
+):
+    from gridgov.conftest import new_citizen_id
+
     first, second, third = linking.households[:3]
     Household.objects.filter(pk=third.pk).update(is_dibao=True)
+    make_person(
+        second,
+        name="独居老人",
+        lives_alone=True,
+        citizen_id=new_citizen_id(birth=dt.date(1940, 5, 1)),
+    )
     when = dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC)
     Visit.objects.create(
         household=second,
@@ -99,6 +109,8 @@ def test_my_households_shows_the_last_visit_and_priority_first(client, site, lin
     page = _login(client, site["member"]).get("/links/").content.decode()
     assert "上次走访 2026-03-04" in page
     assert page.index(third.number) < page.index(first.number)  # the 低保 household first
+    assert page.index(second.number) < page.index(first.number)
+    assert "空巢/独居老人" in page
     assert "重点户" in page
     assert "第一村民小组" in page  # the villager group
 
