@@ -6,3 +6,12 @@ class LinksConfig(AppConfig):
     name = "gridgov.links"
     label = "links"
     verbose_name = _("党员联户")
+
+    def ready(self) -> None:
+        # The household page shows its linker; people may not import links, so links adds it.
+        from gridgov.people.views import HOUSEHOLD_PAGE_PARTS
+
+        from .selectors import household_page_part
+
+        if household_page_part not in HOUSEHOLD_PAGE_PARTS:
+            HOUSEHOLD_PAGE_PARTS.append(household_page_part)

@@ -10,6 +10,13 @@ from .views import linking
 # The link register, linkers, coverage and "my households" (views/linking.py).
 _linking: list[Any] = [
     path("links/", linking.links_home, name="links"),
+    path("links/register/", linking.link_register, name="link_register"),
+    path("links/register/new/", linking.link_new, name="link_new"),
+    path("links/register/<int:pk>/end/", linking.link_end_view, name="link_end"),
+    path("links/linkers/", linking.linkers, name="linkers"),
+    path("links/linkers/new/", linking.linker_new, name="linker_new"),
+    path("links/linkers/<int:pk>/", linking.linker_detail, name="linker"),
+    path("links/map/", linking.link_map, name="link_map"),
 ]
 
 # Plans: compute, the draft and its diff, approve, apply (views/plans.py).

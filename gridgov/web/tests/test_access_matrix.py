@@ -138,8 +138,40 @@ def photo_path(o, user) -> str:
 # coverage; plans; visits; contact cards). Objects of village A or B that a row needs are made by
 # the row's path function from ``o["world"]`` (see ``matter_of``).
 
+MANAGE_LINKS = "manage_links"
+
+
+def link_of(o):
+    """A link in force of village A (in scope) or B, with its linker; made once."""
+    from gridgov.links.services import link_create, linker_create
+
+    world = o["world"]
+    made = world.__dict__.setdefault("web_links", {})
+    if o["inside"] not in made:
+        person = world.spouse if o["inside"] else world.other_person
+        household = world.household if o["inside"] else world.other_household
+        linker = linker_create(person=person, kind="other", by=None)
+        made[o["inside"]] = link_create(linker=linker, household=household, by=None)
+    return made[o["inside"]]
+
+
 LINKS_WEB_LINKING: list[Case] = [
     page("web:links", "/links/", (VIEW,)),
+    web("web:links", lambda o: f"/links/?node={o['village'].code}"),
+    page("web:link_register", "/links/register/", (VIEW,)),
+    page("web:link_new", "/links/register/new/", (MANAGE_LINKS,)),
+    Case(
+        "web:link_end",
+        lambda o, user: f"/links/register/{link_of(o).pk}/end/",
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {"reason": "迁出本村"},
+        ok=302,
+    ),
+    page("web:linkers", "/links/linkers/", (VIEW,)),
+    page("web:linker_new", "/links/linkers/new/", (MANAGE_LINKS,)),
+    Case("web:linker", lambda o, user: f"/links/linkers/{link_of(o).linker_id}/", (VIEW,)),
+    web("web:link_map", lambda o: f"/links/map/?node={o['village'].code}"),
 ]
 
 
