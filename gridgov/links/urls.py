@@ -5,7 +5,7 @@ from typing import Any
 
 from django.urls import path
 
-from .views import linking
+from .views import linking, visits
 
 # The link register, linkers, coverage and "my households" (views/linking.py).
 _linking: list[Any] = [
@@ -23,7 +23,18 @@ _linking: list[Any] = [
 _plans: list[Any] = []
 
 # Visits, visit tasks, household events, compliance, appraisals (views/visits.py).
-_visits: list[Any] = []
+_visits: list[Any] = [
+    path("links/visits/", visits.links_visits, name="links_visits"),
+    path("links/visits/new/", visits.visit_new, name="visit_new"),
+    path("links/visits/<int:visit_id>/", visits.visit_detail, name="visit_detail"),
+    path("links/visits/<int:visit_id>/matter/", visits.visit_matter, name="visit_matter"),
+    path("links/visits/<int:visit_id>/photo/", visits.visit_photo, name="visit_photo"),
+    path("links/visits/tasks/", visits.visit_tasks, name="visit_tasks"),
+    path("links/visits/events/new/", visits.household_event_new, name="household_event_new"),
+    path("links/visits/compliance/", visits.links_compliance, name="links_compliance"),
+    path("links/visits/appraisals/", visits.appraisals, name="appraisals"),
+    path("links/visits/appraisals/new/", visits.appraisal_new, name="appraisal_new"),
+]
 
 # Contact cards, plaques and the public list (views/cards.py).
 _cards: list[Any] = []

@@ -178,7 +178,102 @@ LINKS_WEB_LINKING: list[Case] = [
 LINKS_WEB_PLANS: list[Case] = []
 
 
-LINKS_WEB_VISITS: list[Case] = []
+RECORD_VISIT, MANAGE_LINKS = "record_visit", "manage_links"
+
+
+def visit_of(o):
+    """A visit to the household of village A (in scope) or B, by that village's cadre; made
+    once. Its household is linked to a linker of that village (for appraisals)."""
+    from gridgov.links.services import link_create, linker_create
+    from gridgov.links.visits import visit_record
+
+    world = o["world"]
+    made = world.__dict__.setdefault("link_visits", {})
+    if o["inside"] not in made:
+        household = world.household if o["inside"] else world.other_household
+        person = world.head if o["inside"] else world.other_person
+        linker = linker_create(person=person, kind="member", by=None)
+        link_create(linker=linker, household=household, by=None)
+        cadre = world.cadre if o["inside"] else world.outsider
+        made[o["inside"]] = visit_record(
+            household=household,
+            by=cadre,
+            outcome="met",
+            photo=SimpleUploadedFile("v.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png"),
+        )
+    return made[o["inside"]]
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _period() -> str:
+    from django.utils import timezone
+
+    from gridgov.links.periods import appraisal_period
+
+    return appraisal_period(timezone.localdate())
+
+
+def visit_path(suffix: str = "") -> Callable[[dict, Any], str]:
+    return lambda o, user: f"/links/visits/{visit_of(o).pk}/{suffix}"
+
+
+LINKS_WEB_VISITS: list[Case] = [
+    page("web:links_visits", "/links/visits/", (VIEW,)),
+    page("web:visit_new", "/links/visits/new/", (RECORD_VISIT,)),
+    web(
+        "web:visit_new",
+        lambda o: f"/links/visits/new/?household={o['household'].number}",
+        (RECORD_VISIT,),
+    ),
+    web(
+        "web:visit_new",
+        lambda o: "/links/visits/new/",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "outcome": "not_home"},
+        ok=302,
+    ),
+    Case("web:visit_detail", visit_path(), (VIEW,)),
+    Case(
+        "web:visit_matter",
+        visit_path("matter/"),
+        (RECORD_VISIT, REPORT),
+        method="post",
+        data=lambda o: {"category": "dispute", "description": "邻里纠纷"},
+        ok=302,
+    ),
+    Case("web:visit_photo", visit_path("photo/"), (VIEW,)),
+    page("web:visit_tasks", "/links/visits/tasks/", (VIEW,)),
+    page("web:household_event_new", "/links/visits/events/new/", (RECORD_VISIT,)),
+    web(
+        "web:household_event_new",
+        lambda o: "/links/visits/events/new/",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "kind": "hospital",
+            "occurred_on": _today(),
+        },
+        ok=302,
+    ),
+    web("web:links_compliance", lambda o: f"/links/visits/compliance/?node={o['village'].code}"),
+    page("web:appraisals", "/links/visits/appraisals/", (VIEW,)),
+    page("web:appraisal_new", "/links/visits/appraisals/new/", (MANAGE_LINKS,)),
+    Case(
+        "web:appraisal_new",
+        lambda o, user: (visit_of(o), "/links/visits/appraisals/new/")[1],
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "period": _period(), "score": "4"},
+        ok=302,
+    ),
+]
 
 
 LINKS_WEB_CARDS: list[Case] = []
@@ -404,7 +499,58 @@ LINKS_API_LINKING: list[Case] = [
 LINKS_API_PLANS: list[Case] = []
 
 
-LINKS_API_VISITS: list[Case] = []
+LINKS_API_VISITS: list[Case] = [
+    api_list("GET /api/v1/visits", "/visits"),
+    Case(
+        "GET /api/v1/visits/{visit_id}", lambda o, user: f"/api/v1/visits/{visit_of(o).pk}", (VIEW,)
+    ),
+    api_case(
+        "POST /api/v1/visits",
+        lambda o: "/visits",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "outcome": "not_home"},
+        ok=201,
+    ),
+    Case(
+        "POST /api/v1/visits/{visit_id}/matter",
+        lambda o, user: f"/api/v1/visits/{visit_of(o).pk}/matter",
+        (RECORD_VISIT, REPORT),
+        method="post",
+        data=lambda o: {"category": "dispute", "description": "邻里纠纷"},
+        ok=201,
+    ),
+    api_case(
+        "GET /api/v1/visits/compliance", lambda o: f"/visits/compliance?node={o['village'].code}"
+    ),
+    api_list("GET /api/v1/visit-tasks", "/visit-tasks"),
+    api_list("GET /api/v1/household-events", "/household-events"),
+    api_case(
+        "POST /api/v1/household-events",
+        lambda o: "/household-events",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "kind": "hospital",
+            "occurred_on": _today(),
+        },
+        ok=201,
+    ),
+    api_list("GET /api/v1/appraisals", "/appraisals"),
+    Case(
+        "POST /api/v1/appraisals",
+        lambda o, user: (visit_of(o), "/api/v1/appraisals")[1],
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "linker": visit_of(o).household.links.get().linker_id,
+            "score": 4,
+        },
+        ok=201,
+    ),
+]
 
 
 LINKS_API_CARDS: list[Case] = []
