@@ -357,7 +357,7 @@ def db_stage(args: argparse.Namespace) -> dict[str, Any]:
             figures=planning.figures_of(loaded, solutions),
             computed_at=timezone.now(),
         )
-        stored = planning.assignments_store(plan, planning._assignments(plan, loaded, solutions))
+        stored = planning.assignments_store(planning.plan_line_rows(plan.pk, loaded, solutions))
         out["store_s"] = round(time.perf_counter() - t0, 2)
         out["stored_rows"] = stored
     out["compute_total_s"] = round(out["basis_s"] + out["load_s"] + out["solve_s"], 2)

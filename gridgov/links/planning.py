@@ -51,7 +51,7 @@ from .models import (
 from .permissions import PLAN_LINKS
 from .rules import CAPACITY, SAME_GROUP_BONUS_METERS, SAME_MICROGRID, STABILITY_METERS
 
-BATCH = 5000
+BATCH = 20_000
 # Per-link audit entries are written when a plan changes at most this many links; above it the
 # plan's own entry carries the counts (the plan's lines say which household went where).
 PER_LINK_AUDIT_MAX = 500
@@ -234,51 +234,95 @@ def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
     )
 
 
-def _action(linker: int, previous: int) -> str:
-    if linker == solver.NONE:
-        return PlanAction.END if previous != solver.NONE else PlanAction.UNCOVERED
-    if previous == solver.NONE:
-        return PlanAction.ADD
-    return PlanAction.KEEP if linker == previous else PlanAction.MOVE
+LINE_FIELDS = (
+    "plan",
+    "household",
+    "microgrid",
+    "linker",
+    "previous_linker",
+    "action",
+    "distance_m",
+    "priority",
+    "located_at_centre",
+)
 
 
-def _assignments(
-    plan: LinkPlan, loaded: Loaded, solutions: list[solver.Solution]
-) -> Iterator[PlanAssignment]:
+def _actions(linker: Any, previous: Any) -> Any:
+    """Each line's action (``PlanAction``) from the plan's and the previous linker arrays."""
+    none = solver.NONE
+    return np.select(
+        [
+            (linker == none) & (previous != none),
+            (linker == none),
+            previous == none,
+            linker == previous,
+        ],
+        [
+            PlanAction.END.value,
+            PlanAction.UNCOVERED.value,
+            PlanAction.ADD.value,
+            PlanAction.KEEP.value,
+        ],
+        default=PlanAction.MOVE.value,
+    )
+
+
+def plan_line_rows(
+    plan_id: int, loaded: Loaded, solutions: list[solver.Solution]
+) -> Iterator[tuple[Any, ...]]:
+    """The plan's lines as tuples in ``LINE_FIELDS`` order, straight from the solver's arrays."""
     for problem, sol in zip(loaded.problems, solutions, strict=True):
+        if not len(sol.household_ids):
+            continue
         ids = sol.household_ids.tolist()
-        linkers = sol.linker.tolist()
-        previous = problem.current.tolist()
-        distance = sol.distance_m.tolist()
-        centre = sol.at_centre.tolist()
-        prio = problem.priority.tolist()
-        for i, household_id in enumerate(ids):
-            yield PlanAssignment(
-                plan_id=plan.pk,
-                household_id=household_id,
-                microgrid_id=loaded.microgrid_of[household_id],
-                linker_id=linkers[i] or None,
-                previous_linker_id=previous[i] or None,
-                action=_action(linkers[i], previous[i]),
-                distance_m=distance[i] if distance[i] >= 0 else None,
-                priority=prio[i],
-                located_at_centre=centre[i],
-            )
+        microgrids = [loaded.microgrid_of[h] for h in ids]
+        linkers = [k or None for k in sol.linker.tolist()]
+        previous = [k or None for k in problem.current.tolist()]
+        actions = _actions(sol.linker, problem.current).tolist()
+        distance = [d if d >= 0 else None for d in sol.distance_m.tolist()]
+        yield from zip(
+            [plan_id] * len(ids),
+            ids,
+            microgrids,
+            linkers,
+            previous,
+            actions,
+            distance,
+            problem.priority.tolist(),
+            sol.at_centre.tolist(),
+            strict=True,
+        )
 
 
-def assignments_store(plan: LinkPlan, rows: Iterator[PlanAssignment]) -> int:
-    """Insert a plan's lines in batches; returns their number."""
+def assignments_store(rows: Iterator[tuple[Any, ...]]) -> int:
+    """Insert a plan's lines in the engine's bulk path (PostgreSQL COPY, else executemany in
+    batches); returns their number. The rows are the solver's own, checked by construction."""
+    connection = transaction.get_connection()
+    meta = PlanAssignment._meta
+    qn = connection.ops.quote_name
+    columns = {f.name: f.column for f in meta.concrete_fields}
+    names = ", ".join(qn(columns[f]) for f in LINE_FIELDS)
+    table = qn(meta.db_table)
     n = 0
-    batch: list[PlanAssignment] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            PlanAssignment.objects.bulk_create(batch)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+                    n += 1
+            return n
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(LINE_FIELDS))})"
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                cursor.executemany(sql, batch)
+                n += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
             n += len(batch)
-            batch = []
-    if batch:
-        PlanAssignment.objects.bulk_create(batch)
-        n += len(batch)
     return n
 
 
@@ -325,7 +369,7 @@ def plan_compute(*, node: GridNode, by: Any, params: dict[str, Any] | None = Non
             computed_at=timezone.now(),
             computed_by=by,
         )
-        stored = assignments_store(plan, _assignments(plan, loaded, solutions))
+        stored = assignments_store(plan_line_rows(plan.pk, loaded, solutions))
         total = plan.figures["total"]
         audit_record(
             action="create",

@@ -34,7 +34,7 @@ from ..planning import (
 router = Router(tags=["联户方案"])
 
 
-class PlanOut(Schema):
+class LinkPlanOut(Schema):
     id: int
     node: NodeRef
     status: Choice
@@ -72,7 +72,7 @@ class PlanOut(Schema):
         return dict(total)
 
 
-class PlanDetail(PlanOut):
+class LinkPlanDetail(LinkPlanOut):
     params: dict[str, Any]
     microgrids: list[dict[str, Any]] = Field(description="各微网格（或村）的统计")
     stale: bool = Field(description="方案计算后联户关系或人员信息已有变化，不能生效")
@@ -86,12 +86,12 @@ class PlanDetail(PlanOut):
         return plan_is_stale(obj)
 
 
-class PlanPage(Schema):
+class LinkPlanPage(Schema):
     count: int
-    items: list[PlanOut]
+    items: list[LinkPlanOut]
 
 
-class AssignmentOut(Schema):
+class LinkPlanLineOut(Schema):
     household: str
     microgrid: str
     linker: int | None
@@ -132,21 +132,21 @@ class AssignmentOut(Schema):
         return choice(obj, "action")
 
 
-class AssignmentPage(Schema):
+class LinkPlanLinePage(Schema):
     count: int
-    items: list[AssignmentOut]
+    items: list[LinkPlanLineOut]
 
 
-class PlanQuery(PageQuery):
+class LinkPlanQuery(PageQuery):
     status: PlanStatus | None = Field(None, description="状态")
 
 
-class AssignmentQuery(PageQuery):
+class LinkPlanLineQuery(PageQuery):
     action: PlanAction | None = Field(None, description="变化；不填为新增、调整、结束")
     microgrid: str = Field("", max_length=18, pattern=r"^\d*$", description="微网格代码")
 
 
-class PlanCreate(WriteSchema):
+class LinkPlanCreate(WriteSchema):
     node: str = Field(max_length=18, pattern=r"^\d+$", description="网格代码（微网格至区县）")
     stability_m: int | None = Field(None, ge=0, le=100_000, description="稳定性米数（不填按规则）")
     same_group_bonus_m: int | None = Field(
@@ -154,7 +154,7 @@ class PlanCreate(WriteSchema):
     )
 
 
-class PlanApprove(WriteSchema):
+class LinkPlanApprove(WriteSchema):
     meeting: str = Field(max_length=200, description="批准方案的会议，如党员大会")
     meeting_on: IsoDate = Field(description="会议日期")
 
@@ -169,8 +169,8 @@ def _plan(request: HttpRequest, plan_id: int) -> LinkPlan:
     )
 
 
-@router.get("/link-plans", response={200: PlanPage, **ERRORS_READ}, summary="联户方案列表")
-def list_link_plans(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
+@router.get("/link-plans", response={200: LinkPlanPage, **ERRORS_READ}, summary="联户方案列表")
+def list_link_plans(request: HttpRequest, query: Query[LinkPlanQuery]) -> dict[str, Any]:
     user = auth_user(request)
     status = query.status.value if query.status else ""
     qs = (
@@ -181,26 +181,28 @@ def list_link_plans(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, 
     return paginate(qs, query)
 
 
-@router.get("/link-plans/{plan_id}", response={200: PlanDetail, **ERRORS_READ}, summary="联户方案")
+@router.get(
+    "/link-plans/{plan_id}", response={200: LinkPlanDetail, **ERRORS_READ}, summary="联户方案"
+)
 def get_link_plan(request: HttpRequest, plan_id: int) -> LinkPlan:
     return _plan(request, plan_id)
 
 
 @router.get(
     "/link-plans/{plan_id}/assignments",
-    response={200: AssignmentPage, **ERRORS_READ},
+    response={200: LinkPlanLinePage, **ERRORS_READ},
     summary="联户方案明细",
 )
 def list_link_plan_assignments(
-    request: HttpRequest, plan_id: int, query: Query[AssignmentQuery]
+    request: HttpRequest, plan_id: int, query: Query[LinkPlanLineQuery]
 ) -> dict[str, Any]:
     plan = _plan(request, plan_id)
     action = query.action.value if query.action else ""
     return paginate(plan_lines(plan, action=action, microgrid=query.microgrid), query)
 
 
-@router.post("/link-plans", response={201: PlanDetail, **ERRORS_WRITE}, summary="计算联户方案")
-def create_link_plan(request: HttpRequest, payload: PlanCreate) -> Status[LinkPlan]:
+@router.post("/link-plans", response={201: LinkPlanDetail, **ERRORS_WRITE}, summary="计算联户方案")
+def create_link_plan(request: HttpRequest, payload: LinkPlanCreate) -> Status[LinkPlan]:
     user = auth_user(request)
     node = get_visible(
         GridNode.objects,
@@ -222,10 +224,10 @@ def create_link_plan(request: HttpRequest, payload: PlanCreate) -> Status[LinkPl
 
 @router.post(
     "/link-plans/{plan_id}/approve",
-    response={200: PlanDetail, **ERRORS_WRITE},
+    response={200: LinkPlanDetail, **ERRORS_WRITE},
     summary="登记会议批准",
 )
-def approve_link_plan(request: HttpRequest, plan_id: int, payload: PlanApprove) -> LinkPlan:
+def approve_link_plan(request: HttpRequest, plan_id: int, payload: LinkPlanApprove) -> LinkPlan:
     plan = _plan(request, plan_id)
     return plan_approve(
         plan=plan, by=auth_user(request), meeting=payload.meeting, meeting_on=payload.meeting_on
@@ -233,7 +235,9 @@ def approve_link_plan(request: HttpRequest, plan_id: int, payload: PlanApprove) 
 
 
 @router.post(
-    "/link-plans/{plan_id}/apply", response={200: PlanDetail, **ERRORS_WRITE}, summary="方案生效"
+    "/link-plans/{plan_id}/apply",
+    response={200: LinkPlanDetail, **ERRORS_WRITE},
+    summary="方案生效",
 )
 def apply_link_plan(request: HttpRequest, plan_id: int) -> LinkPlan:
     return plan_apply(plan=_plan(request, plan_id), by=auth_user(request))
@@ -241,7 +245,7 @@ def apply_link_plan(request: HttpRequest, plan_id: int) -> LinkPlan:
 
 @router.post(
     "/link-plans/{plan_id}/discard",
-    response={200: PlanDetail, **ERRORS_WRITE},
+    response={200: LinkPlanDetail, **ERRORS_WRITE},
     summary="作废方案",
 )
 def discard_link_plan(request: HttpRequest, plan_id: int) -> LinkPlan:
