@@ -527,7 +527,7 @@ def _apply_lines(plan: LinkPlan, by: Any) -> Applied:
     ]
     created = 0
     for start in range(0, len(new), BATCH):
-        created += len(Link.objects.bulk_create(new[start : start + BATCH]))
+        created += len(Link.objects.bulk_create(new[start : start + BATCH], batch_size=2000))
     if small:
         for link in ended_links:
             link.refresh_from_db(fields=["end_on", "end_reason"])

@@ -171,3 +171,36 @@ def test_the_role_is_a_cadre_role():
 
     assert PLAN_LINKS
     assert Role.VILLAGE_CADRE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cadres_applying_at_once_cannot_both_win(linking, world):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serializes every writer")
+    plan = _approved(world.tree.microgrid, world.cadre)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def apply() -> None:
+        from django.db import connection as conn
+
+        barrier.wait()
+        try:
+            plan_apply(plan=LinkPlan.objects.get(pk=plan.pk), by=world.cadre)
+            outcomes.append("applied")
+        except ValidationError as exc:
+            outcomes.append("refused: " + "".join(exc.messages))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=apply) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes)[0] == "applied" and sorted(outcomes)[1].startswith("refused")
+    assert Link.objects.filter(plan=plan).count() == plan.figures["total"]["added"]
