@@ -175,7 +175,52 @@ LINKS_WEB_LINKING: list[Case] = [
 ]
 
 
-LINKS_WEB_PLANS: list[Case] = []
+PLAN = "plan_links"
+
+
+def plan_of(o):
+    """A draft plan of village A's (in scope) or B's micro-grid; made once."""
+    world = o["world"]
+    made = world.__dict__.setdefault("link_plans", {})
+    if o["inside"] not in made:
+        from gridgov.links.planning import plan_compute
+
+        made[o["inside"]] = plan_compute(node=o["microgrid"], by=None)
+    return made[o["inside"]]
+
+
+def _meeting(o) -> dict:
+    from django.utils import timezone
+
+    return {"meeting": "党员大会", "meeting_on": timezone.localdate().isoformat()}
+
+
+LINKS_WEB_PLANS: list[Case] = [
+    page("web:link_plans", "/links/plans/", (PLAN,)),
+    web("web:link_plan", lambda o: f"/links/plans/{plan_of(o).pk}/", (PLAN,)),
+    web(
+        "web:link_plan_approve",
+        lambda o: f"/links/plans/{plan_of(o).pk}/approve/",
+        (PLAN,),
+        method="post",
+        data=_meeting,
+        ok=302,
+    ),
+    web(
+        "web:link_plan_apply",
+        lambda o: f"/links/plans/{plan_of(o).pk}/apply/",
+        (PLAN,),
+        method="post",
+        ok=302,
+    ),
+    web(
+        "web:link_plan_discard",
+        lambda o: f"/links/plans/{plan_of(o).pk}/discard/",
+        (PLAN,),
+        method="post",
+        ok=302,
+    ),
+]
 
 
 RECORD_VISIT, MANAGE_LINKS = "record_visit", "manage_links"
@@ -496,7 +541,43 @@ LINKS_API_LINKING: list[Case] = [
 ]
 
 
-LINKS_API_PLANS: list[Case] = []
+LINKS_API_PLANS: list[Case] = [
+    api_list("GET /api/v1/link-plans", "/link-plans", ANY),
+    api_case("GET /api/v1/link-plans/{plan_id}", lambda o: f"/link-plans/{plan_of(o).pk}", (PLAN,)),
+    api_case(
+        "GET /api/v1/link-plans/{plan_id}/assignments",
+        lambda o: f"/link-plans/{plan_of(o).pk}/assignments",
+        (PLAN,),
+    ),
+    api_case(
+        "POST /api/v1/link-plans",
+        lambda o: "/link-plans",
+        (PLAN,),
+        method="post",
+        data=lambda o: {"node": o["microgrid"].code},
+        ok=201,
+    ),
+    api_case(
+        "POST /api/v1/link-plans/{plan_id}/approve",
+        lambda o: f"/link-plans/{plan_of(o).pk}/approve",
+        (PLAN,),
+        method="post",
+        data=_meeting,
+    ),
+    api_case(
+        "POST /api/v1/link-plans/{plan_id}/apply",
+        lambda o: f"/link-plans/{plan_of(o).pk}/apply",
+        (PLAN,),
+        method="post",
+        ok=422,  # a draft is not applied before its approval; in scope, the reason
+    ),
+    api_case(
+        "POST /api/v1/link-plans/{plan_id}/discard",
+        lambda o: f"/link-plans/{plan_of(o).pk}/discard",
+        (PLAN,),
+        method="post",
+    ),
+]
 
 
 LINKS_API_VISITS: list[Case] = [
