@@ -5,7 +5,7 @@ from typing import Any
 
 from django.urls import path
 
-from .views import linking, plans, visits
+from .views import cards, linking, plans, visits
 
 # The link register, linkers, coverage and "my households" (views/linking.py).
 _linking: list[Any] = [
@@ -43,6 +43,10 @@ _visits: list[Any] = [
 ]
 
 # Contact cards, plaques and the public list (views/cards.py).
-_cards: list[Any] = []
+_cards: list[Any] = [
+    path("links/cards/", cards.link_cards, name="link_cards"),
+    path("links/cards/<str:code>/<str:kind>.pdf", cards.link_cards_pdf, name="link_cards_pdf"),
+    path("links/cards/<str:code>/revoke/", cards.link_cards_revoke, name="link_cards_revoke"),
+]
 
 urlpatterns = [*_linking, *_plans, *_visits, *_cards]

@@ -321,7 +321,42 @@ LINKS_WEB_VISITS: list[Case] = [
 ]
 
 
-LINKS_WEB_CARDS: list[Case] = []
+PRINT = "print_cards"
+
+
+def card_token_path(o, user) -> str:
+    """The public page of a card of the household of village A (or B): a token issued once."""
+    from gridgov.links.cards import card_path, card_tokens_issue
+
+    household = o["household"]
+    return card_path(card_tokens_issue(households=[household], by=None)[household.pk])
+
+
+def card_revoke_path(o, user) -> str:
+    card_token_path(o, user)  # a valid token to revoke (each call is rolled back)
+    return "/api/v1/link-cards/revoke"
+
+
+LINKS_WEB_CARDS: list[Case] = [
+    web("web:link_cards", lambda o: f"/links/cards/?node={o['village'].code}", (PRINT,)),
+    web(
+        "web:link_cards_pdf",
+        lambda o: f"/links/cards/{o['village'].code}/list.pdf",
+        (PRINT,),
+        method="post",
+    ),
+    web(
+        "web:link_cards_revoke",
+        lambda o: f"/links/cards/{o['village'].code}/revoke/",
+        (PRINT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number},
+        ok=302,
+    ),
+]
+
+# The phone page a card's QR code opens (/c/, no sign-in).
+LINKS_PUBLIC_CARDS: list[Case] = [Case("card:page", card_token_path, ANY)]
 
 
 WEB_CASES = [
@@ -463,6 +498,7 @@ PUBLIC_CASES = [
         data=lambda o: {"reason": "路灯又坏了"},
         ok=302,
     ),
+    *LINKS_PUBLIC_CARDS,
 ]
 
 
@@ -634,7 +670,20 @@ LINKS_API_VISITS: list[Case] = [
 ]
 
 
-LINKS_API_CARDS: list[Case] = []
+LINKS_API_CARDS: list[Case] = [
+    Case(
+        "GET /api/v1/link-cards",
+        lambda o, user: f"/api/v1/link-cards?under={o['village'].code}&kind=list",
+        (PRINT,),
+    ),
+    Case(
+        "POST /api/v1/link-cards/revoke",
+        card_revoke_path,
+        (PRINT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number},
+    ),
+]
 
 
 API_CASES = [
@@ -1095,7 +1144,7 @@ def _web_names(patterns, prefix="") -> set[str]:
 
 def test_the_matrix_covers_every_page_and_operation():
     names = _web_names(get_resolver().url_patterns)
-    pages = {n for n in names if n.startswith(("web:", "public:", "accounts:"))}
+    pages = {n for n in names if n.startswith(("web:", "public:", "accounts:", "card:"))}
     covered = {c.key for c in WEB_CASES + PUBLIC_CASES} | set(WEB_EXEMPT)
     assert pages == covered, f"pages without a row: {pages - covered}; stale: {covered - pages}"
     schema = api.get_openapi_schema()
