@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from gridgov.accounts.roles import Role
@@ -49,6 +50,11 @@ NOTES = [
     "宣传防诈骗知识，留下联系电话",
     "询问医保缴费情况，已协助在手机上缴纳",
 ]
+# Who links besides party members, by the body they sit on (宁海 fills gaps with committee members).
+OTHER_LINKERS: dict[str, str] = {
+    BodyKind.VILLAGE_COMMITTEE: LinkerKind.VILLAGE_CADRE,
+    BodyKind.GROUP_COMMITTEE: LinkerKind.GROUP_COMMITTEE,
+}
 SUGGESTIONS = ["建议村道增设路灯", "希望组织一次技能培训", "建议垃圾清运改为每天一次"]
 
 
@@ -91,20 +97,22 @@ def _linkers_create(village: GridNode, by: Any) -> list[Linker]:
         kind = LinkerKind.CENTER_HOUSEHOLD if member.is_center_household else LinkerKind.MEMBER
         made.append(linker_create(person=member.person, kind=kind, by=by, phone_consent=True))
         seen.add(member.person_id)
-    committee = (
+    today = timezone.localdate()
+    seats = (
         BodyMembership.objects.within(village.code)
-        .filter(body__kind=BodyKind.GROUP_COMMITTEE, term_end__isnull=True)
-        .select_related("person")
+        .filter(body__kind__in=list(OTHER_LINKERS), term_start__lte=today)
+        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+        .select_related("person", "body")
         .order_by("person__grid_path", "id")
     )
-    for seat in committee:
+    for seat in seats:
         if seat.person_id in seen:
             continue
         seen.add(seat.person_id)
         made.append(
             linker_create(
                 person=seat.person,
-                kind=LinkerKind.GROUP_COMMITTEE,
+                kind=OTHER_LINKERS[seat.body.kind],
                 by=by,
                 phone_consent=len(made) % 3 != 0,
             )
@@ -240,5 +248,3 @@ def _visits_create(
         )
         tasks += 1
     return visits, tasks
-
-
