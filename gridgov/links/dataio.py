@@ -121,7 +121,9 @@ def _in_chunks(values: Iterable[Any], size: int = 400) -> Iterable[list[Any]]:
 def _households(numbers: Iterable[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
     for chunk in _in_chunks(numbers):
-        for household in Household.objects.filter(number__in=chunk):
+        for household in Household.objects.filter(number__in=chunk).only(
+            "id", "number", "grid_path"
+        ):
             found[household.number] = household
     return found
 
