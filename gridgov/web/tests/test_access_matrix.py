@@ -138,18 +138,225 @@ def photo_path(o, user) -> str:
 # coverage; plans; visits; contact cards). Objects of village A or B that a row needs are made by
 # the row's path function from ``o["world"]`` (see ``matter_of``).
 
+MANAGE_LINKS = "manage_links"
+
+
+def link_of(o):
+    """A link in force of village A (in scope) or B, with its linker; made once."""
+    from gridgov.links.services import link_create, linker_create
+
+    world = o["world"]
+    made = world.__dict__.setdefault("web_links", {})
+    if o["inside"] not in made:
+        person = world.spouse if o["inside"] else world.other_person
+        household = world.household if o["inside"] else world.other_household
+        linker = linker_create(person=person, kind="other", by=None)
+        made[o["inside"]] = link_create(linker=linker, household=household, by=None)
+    return made[o["inside"]]
+
+
 LINKS_WEB_LINKING: list[Case] = [
     page("web:links", "/links/", (VIEW,)),
+    web("web:links", lambda o: f"/links/?node={o['village'].code}"),
+    page("web:link_register", "/links/register/", (VIEW,)),
+    page("web:link_new", "/links/register/new/", (MANAGE_LINKS,)),
+    Case(
+        "web:link_end",
+        lambda o, user: f"/links/register/{link_of(o).pk}/end/",
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {"reason": "迁出本村"},
+        ok=302,
+    ),
+    page("web:linkers", "/links/linkers/", (VIEW,)),
+    page("web:linker_new", "/links/linkers/new/", (MANAGE_LINKS,)),
+    Case("web:linker", lambda o, user: f"/links/linkers/{link_of(o).linker_id}/", (VIEW,)),
+    web("web:link_map", lambda o: f"/links/map/?node={o['village'].code}"),
 ]
 
 
-LINKS_WEB_PLANS: list[Case] = []
+PLAN = "plan_links"
 
 
-LINKS_WEB_VISITS: list[Case] = []
+def plan_of(o):
+    """A draft plan of village A's (in scope) or B's micro-grid; made once."""
+    world = o["world"]
+    made = world.__dict__.setdefault("link_plans", {})
+    if o["inside"] not in made:
+        from gridgov.links.planning import plan_compute
+
+        made[o["inside"]] = plan_compute(node=o["microgrid"], by=None)
+    return made[o["inside"]]
 
 
-LINKS_WEB_CARDS: list[Case] = []
+def _meeting(o) -> dict:
+    from django.utils import timezone
+
+    return {"meeting": "党员大会", "meeting_on": timezone.localdate().isoformat()}
+
+
+LINKS_WEB_PLANS: list[Case] = [
+    page("web:link_plans", "/links/plans/", (PLAN,)),
+    web("web:link_plan", lambda o: f"/links/plans/{plan_of(o).pk}/", (PLAN,)),
+    web(
+        "web:link_plan_approve",
+        lambda o: f"/links/plans/{plan_of(o).pk}/approve/",
+        (PLAN,),
+        method="post",
+        data=_meeting,
+        ok=302,
+    ),
+    web(
+        "web:link_plan_apply",
+        lambda o: f"/links/plans/{plan_of(o).pk}/apply/",
+        (PLAN,),
+        method="post",
+        ok=302,
+    ),
+    web(
+        "web:link_plan_discard",
+        lambda o: f"/links/plans/{plan_of(o).pk}/discard/",
+        (PLAN,),
+        method="post",
+        ok=302,
+    ),
+]
+
+
+RECORD_VISIT, MANAGE_LINKS = "record_visit", "manage_links"
+
+
+def visit_of(o):
+    """A visit to the household of village A (in scope) or B, by that village's cadre; made
+    once. Its household is linked to a linker of that village (for appraisals)."""
+    from gridgov.links.services import link_create, linker_create
+    from gridgov.links.visits import visit_record
+
+    world = o["world"]
+    made = world.__dict__.setdefault("link_visits", {})
+    if o["inside"] not in made:
+        household = world.household if o["inside"] else world.other_household
+        person = world.head if o["inside"] else world.other_person
+        linker = linker_create(person=person, kind="member", by=None)
+        link_create(linker=linker, household=household, by=None)
+        cadre = world.cadre if o["inside"] else world.outsider
+        made[o["inside"]] = visit_record(
+            household=household,
+            by=cadre,
+            outcome="met",
+            photo=SimpleUploadedFile("v.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png"),
+        )
+    return made[o["inside"]]
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _period() -> str:
+    from django.utils import timezone
+
+    from gridgov.links.periods import appraisal_period
+
+    return appraisal_period(timezone.localdate())
+
+
+def visit_path(suffix: str = "") -> Callable[[dict, Any], str]:
+    return lambda o, user: f"/links/visits/{visit_of(o).pk}/{suffix}"
+
+
+LINKS_WEB_VISITS: list[Case] = [
+    page("web:links_visits", "/links/visits/", (VIEW,)),
+    page("web:visit_new", "/links/visits/new/", (RECORD_VISIT,)),
+    web(
+        "web:visit_new",
+        lambda o: f"/links/visits/new/?household={o['household'].number}",
+        (RECORD_VISIT,),
+    ),
+    web(
+        "web:visit_new",
+        lambda o: "/links/visits/new/",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "outcome": "not_home"},
+        ok=302,
+    ),
+    Case("web:visit_detail", visit_path(), (VIEW,)),
+    Case(
+        "web:visit_matter",
+        visit_path("matter/"),
+        (RECORD_VISIT, REPORT),
+        method="post",
+        data=lambda o: {"category": "dispute", "description": "邻里纠纷"},
+        ok=302,
+    ),
+    Case("web:visit_photo", visit_path("photo/"), (VIEW,)),
+    page("web:visit_tasks", "/links/visits/tasks/", (VIEW,)),
+    page("web:household_event_new", "/links/visits/events/new/", (RECORD_VISIT,)),
+    web(
+        "web:household_event_new",
+        lambda o: "/links/visits/events/new/",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "kind": "hospital",
+            "occurred_on": _today(),
+        },
+        ok=302,
+    ),
+    web("web:links_compliance", lambda o: f"/links/visits/compliance/?node={o['village'].code}"),
+    page("web:appraisals", "/links/visits/appraisals/", (VIEW,)),
+    page("web:appraisal_new", "/links/visits/appraisals/new/", (MANAGE_LINKS,)),
+    Case(
+        "web:appraisal_new",
+        lambda o, user: (visit_of(o), "/links/visits/appraisals/new/")[1],
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "period": _period(), "score": "4"},
+        ok=302,
+    ),
+]
+
+
+PRINT = "print_cards"
+
+
+def card_token_path(o, user) -> str:
+    """The public page of a card of the household of village A (or B): a token issued once."""
+    from gridgov.links.cards import card_path, card_tokens_issue
+
+    household = o["household"]
+    return card_path(card_tokens_issue(households=[household], by=None)[household.pk])
+
+
+def card_revoke_path(o, user) -> str:
+    card_token_path(o, user)  # a valid token to revoke (each call is rolled back)
+    return "/api/v1/link-cards/revoke"
+
+
+LINKS_WEB_CARDS: list[Case] = [
+    web("web:link_cards", lambda o: f"/links/cards/?node={o['village'].code}", (PRINT,)),
+    web(
+        "web:link_cards_pdf",
+        lambda o: f"/links/cards/{o['village'].code}/list.pdf",
+        (PRINT,),
+        method="post",
+    ),
+    web(
+        "web:link_cards_revoke",
+        lambda o: f"/links/cards/{o['village'].code}/revoke/",
+        (PRINT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number},
+        ok=302,
+    ),
+]
+
+# The phone page a card's QR code opens (/c/, no sign-in).
+LINKS_PUBLIC_CARDS: list[Case] = [Case("card:page", card_token_path, ANY)]
 
 
 WEB_CASES = [
@@ -291,6 +498,7 @@ PUBLIC_CASES = [
         data=lambda o: {"reason": "路灯又坏了"},
         ok=302,
     ),
+    *LINKS_PUBLIC_CARDS,
 ]
 
 
@@ -369,13 +577,113 @@ LINKS_API_LINKING: list[Case] = [
 ]
 
 
-LINKS_API_PLANS: list[Case] = []
+LINKS_API_PLANS: list[Case] = [
+    api_list("GET /api/v1/link-plans", "/link-plans", ANY),
+    api_case("GET /api/v1/link-plans/{plan_id}", lambda o: f"/link-plans/{plan_of(o).pk}", (PLAN,)),
+    api_case(
+        "GET /api/v1/link-plans/{plan_id}/assignments",
+        lambda o: f"/link-plans/{plan_of(o).pk}/assignments",
+        (PLAN,),
+    ),
+    api_case(
+        "POST /api/v1/link-plans",
+        lambda o: "/link-plans",
+        (PLAN,),
+        method="post",
+        data=lambda o: {"node": o["microgrid"].code},
+        ok=201,
+    ),
+    api_case(
+        "POST /api/v1/link-plans/{plan_id}/approve",
+        lambda o: f"/link-plans/{plan_of(o).pk}/approve",
+        (PLAN,),
+        method="post",
+        data=_meeting,
+    ),
+    api_case(
+        "POST /api/v1/link-plans/{plan_id}/apply",
+        lambda o: f"/link-plans/{plan_of(o).pk}/apply",
+        (PLAN,),
+        method="post",
+        ok=422,  # a draft is not applied before its approval; in scope, the reason
+    ),
+    api_case(
+        "POST /api/v1/link-plans/{plan_id}/discard",
+        lambda o: f"/link-plans/{plan_of(o).pk}/discard",
+        (PLAN,),
+        method="post",
+    ),
+]
 
 
-LINKS_API_VISITS: list[Case] = []
+LINKS_API_VISITS: list[Case] = [
+    api_list("GET /api/v1/visits", "/visits"),
+    Case(
+        "GET /api/v1/visits/{visit_id}", lambda o, user: f"/api/v1/visits/{visit_of(o).pk}", (VIEW,)
+    ),
+    api_case(
+        "POST /api/v1/visits",
+        lambda o: "/visits",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "outcome": "not_home"},
+        ok=201,
+    ),
+    Case(
+        "POST /api/v1/visits/{visit_id}/matter",
+        lambda o, user: f"/api/v1/visits/{visit_of(o).pk}/matter",
+        (RECORD_VISIT, REPORT),
+        method="post",
+        data=lambda o: {"category": "dispute", "description": "邻里纠纷"},
+        ok=201,
+    ),
+    api_case(
+        "GET /api/v1/visits/compliance", lambda o: f"/visits/compliance?node={o['village'].code}"
+    ),
+    api_list("GET /api/v1/visit-tasks", "/visit-tasks"),
+    api_list("GET /api/v1/household-events", "/household-events"),
+    api_case(
+        "POST /api/v1/household-events",
+        lambda o: "/household-events",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "kind": "hospital",
+            "occurred_on": _today(),
+        },
+        ok=201,
+    ),
+    api_list("GET /api/v1/appraisals", "/appraisals"),
+    Case(
+        "POST /api/v1/appraisals",
+        lambda o, user: (visit_of(o), "/api/v1/appraisals")[1],
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "linker": visit_of(o).household.links.get().linker_id,
+            "score": 4,
+        },
+        ok=201,
+    ),
+]
 
 
-LINKS_API_CARDS: list[Case] = []
+LINKS_API_CARDS: list[Case] = [
+    Case(
+        "GET /api/v1/link-cards",
+        lambda o, user: f"/api/v1/link-cards?under={o['village'].code}&kind=list",
+        (PRINT,),
+    ),
+    Case(
+        "POST /api/v1/link-cards/revoke",
+        card_revoke_path,
+        (PRINT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number},
+    ),
+]
 
 
 API_CASES = [
@@ -836,7 +1144,7 @@ def _web_names(patterns, prefix="") -> set[str]:
 
 def test_the_matrix_covers_every_page_and_operation():
     names = _web_names(get_resolver().url_patterns)
-    pages = {n for n in names if n.startswith(("web:", "public:", "accounts:"))}
+    pages = {n for n in names if n.startswith(("web:", "public:", "accounts:", "card:"))}
     covered = {c.key for c in WEB_CASES + PUBLIC_CASES} | set(WEB_EXEMPT)
     assert pages == covered, f"pages without a row: {pages - covered}; stale: {covered - pages}"
     schema = api.get_openapi_schema()
