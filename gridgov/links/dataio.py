@@ -42,7 +42,7 @@ from gridgov.dataio.schemas import Column, Schema, choices_of
 from gridgov.dataio.validation import Layout
 from gridgov.people.models import Household, Person
 
-from .eligibility import capacity_of, exemption_of
+from .eligibility import capacity_of, exemption_of, kind_refusal
 from .models import Link, Linker, LinkerKind, LinkSource
 from .rules import SAME_MICROGRID
 
@@ -121,7 +121,9 @@ def _in_chunks(values: Iterable[Any], size: int = 400) -> Iterable[list[Any]]:
 def _households(numbers: Iterable[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
     for chunk in _in_chunks(numbers):
-        for household in Household.objects.filter(number__in=chunk):
+        for household in Household.objects.filter(number__in=chunk).only(
+            "id", "number", "grid_path"
+        ):
             found[household.number] = household
     return found
 
@@ -225,7 +227,6 @@ class LinkersKind(Kind):
         errors = sink if sink is not None else ErrorSink()
         first: dict[PersonKey, int] = {}
         header, kind_header = ctx.header("name"), ctx.header("kind")
-        members_only = {LinkerKind.CENTER_HOUSEHOLD.value, LinkerKind.MEMBER.value}
         resolved = []
         for row in rows:
             key = (row["name"], row["household"])
@@ -236,14 +237,10 @@ class LinkersKind(Kind):
             person = _person_error(ctx, errors, row["rn"], header, key, persons.get(key))
             if person is None:
                 continue
-            if row["kind"] in members_only and not person.is_party_member:
-                errors.add(
-                    row["rn"],
-                    kind_header,
-                    str(LinkerKind(row["kind"]).label),
-                    _("%(name)s不是党员，不能作为%(kind)s")
-                    % {"name": person.name, "kind": LinkerKind(row["kind"]).label},
-                )
+            refusal = kind_refusal(person, row["kind"])
+            if refusal:
+                label = str(LinkerKind(row["kind"]).label)
+                errors.add(row["rn"], kind_header, label, refusal)
                 continue
             resolved.append((row, person))
         return resolved

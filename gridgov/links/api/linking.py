@@ -34,7 +34,7 @@ from gridgov.grid.models import GridNode
 from gridgov.grid.selectors import visible_roots
 from gridgov.people.models import Household, Person
 
-from ..eligibility import capacity_of, exemption_of
+from ..eligibility import capacity_of, exemption_of, kind_refusal
 from ..models import Link, Linker, LinkSource
 from ..permissions import MANAGE_LINKS
 from ..schemas import (
@@ -211,6 +211,8 @@ def create_linker(request: HttpRequest, payload: LinkerCreate) -> Any:
         what=_("人员%(id)s") % {"id": payload.person},
         pk=payload.person,
     )
+    if refusal := kind_refusal(person, payload.kind.value):
+        raise ValidationError({"kind": refusal})
     account = _account(payload.account)
     data = payload_data(payload, omit=("person", "account"))
     linker = scoped_write(
@@ -232,6 +234,8 @@ def update_linker(request: HttpRequest, linker_id: int, payload: LinkerUpdate) -
         LINKER_READ, user, MANAGE_LINKS, what=linker_label(linker_id), pk=linker_id
     )
     data = payload_data(payload, exclude_unset=True)
+    if refusal := kind_refusal(linker.person, data.get("kind", linker.kind)):
+        raise ValidationError({"kind": refusal})
     if "account" in data:
         data["user"] = _account(data.pop("account"))
     linker = scoped_write(

@@ -183,9 +183,17 @@ def test_linkers_list_detail_create_and_update(world, linking, cadre_a, make_use
     twice = cadre_a.post("/linkers", {"person": world.head.pk, "kind": "member"})
     assert twice.status_code == 422 and "person" in twice.json()["errors"]
     unknown = cadre_a.post(
-        "/linkers", {"person": world.spouse.pk, "kind": "member", "account": "nobody"}
+        "/linkers", {"person": world.spouse.pk, "kind": "village_cadre", "account": "nobody"}
     )
     assert unknown.status_code == 422 and "account" in unknown.json()["errors"]
+    not_member = cadre_a.post("/linkers", {"person": world.spouse.pk, "kind": "member"})
+    assert not_member.status_code == 422
+    assert not_member.json()["errors"]["kind"] == ["李秀英不是党员，不能作为联户党员"]
+    cadre = cadre_a.post("/linkers", {"person": world.spouse.pk, "kind": "village_cadre"})
+    assert cadre.status_code == 201, cadre.content
+    promoted = cadre_a.patch(f"/linkers/{cadre.json()['id']}", {"kind": "center"})
+    assert promoted.status_code == 422 and "kind" in promoted.json()["errors"]
+    assert Linker.objects.get(person=world.spouse).kind == "village_cadre"
 
     updated = cadre_a.patch(
         f"/linkers/{body['id']}", {"cannot_link": True, "cannot_link_reason": "长期患病"}

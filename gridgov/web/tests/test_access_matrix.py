@@ -563,7 +563,7 @@ LINKS_API_LINKING: list[Case] = [
         lambda o: "/linkers",
         ("manage_links",),
         method="post",
-        data=lambda o: {"person": o["person"].pk, "kind": "member"},
+        data=lambda o: {"person": o["person"].pk, "kind": "village_cadre"},
         ok=201,
     ),
     api_case(
