@@ -356,6 +356,12 @@ def test_coverage_by_child_counts_each_child(site, world, linking):
     assert village.households == Household.objects.within(world.tree.village.code).count()
     assert (other.linked, other.households, other.linkers) == (1, 1, 1)
     assert village.priority == 1 and village.priority_linked == 0  # the world's 低保 household
+    # The children add up to the node's own figures.
+    from gridgov.links.selectors import coverage
+
+    total = coverage(world.tree.town)
+    for name in ("households", "linked", "priority", "priority_linked", "linkers", "shortfall"):
+        assert getattr(total, name) == sum(getattr(r, name) for r in rows.values()), name
 
 
 PAGES = {
@@ -389,9 +395,18 @@ def _counts(client, site) -> dict[str, int]:
     return counts
 
 
-def test_pages_run_a_bounded_number_of_queries(client, site, linking, make_household, world):
+def test_pages_run_a_bounded_number_of_queries(
+    client, site, linking, make_household, world, settings
+):
     """The same number of queries with 12 households or 30 more, linked, visited and placed,
     and a small one in any case."""
+    # Both villages are short of capacity from the start (A: 17 households, capacity 9 + 7;
+    # B: a linker of capacity 0), so the short micro-grids' names are read every time.
+    settings.GRIDGOV_RULES = {
+        "links.capacity": {"member": [0, 9], "center": [0, 7], "other": [0, 0]}
+    }
+    make_household(address="甲")
+    make_household(address="乙")
     site["cadre_village"] = world.tree.village
     before = _counts(client, site)
     for i in range(30):
