@@ -201,6 +201,16 @@ def test_link_new_refuses_a_linker_out_of_scope_and_an_already_linked_household(
     )
     assert linked.status_code == 400
     assert "该户已有联户人" in linked.content.decode()
+    replaced = client.post(
+        "/links/register/new/",
+        {"household": linking.households[0].number, "linker": linking.center.pk, "replace": "on"},
+    )
+    assert replaced.status_code == 302
+    history = Link.objects.filter(household=linking.households[0]).order_by("id")
+    assert [(k.linker_id, k.end_on is None) for k in history] == [
+        (linking.member.pk, False),
+        (linking.center.pk, True),
+    ]
 
 
 def test_link_end_through_the_page_keeps_the_history(client, site, linking):

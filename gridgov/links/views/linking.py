@@ -236,6 +236,7 @@ def link_new(request: HttpRequest) -> HttpResponse:
                 start_on=cleaned["start_on"],
                 pinned=cleaned["pinned"],
                 cross_grid_reason=cleaned["cross_grid_reason"],
+                replace=cleaned["replace"],
                 by=user,
             )
         except ValidationError as exc:
