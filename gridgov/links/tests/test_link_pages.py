@@ -67,6 +67,7 @@ def test_the_county_admin_sees_coverage_by_town_and_the_map_asks_to_zoom(client,
     assert "5 / " in home  # five households linked in the county (four in A, one in B)
     county_map = client.get("/links/map/").content.decode()
     assert "请选择" in county_map and "桂城街道" in county_map
+    assert "已联户 5 / " in county_map  # the town's figures beside its name
     assert "link-map-data" not in county_map
 
 

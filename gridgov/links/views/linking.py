@@ -421,11 +421,8 @@ def link_map(request: HttpRequest) -> HttpResponse:
     user = request.user
     node = _chosen_node(user, request.GET.get("node", ""))
     data = link_map_data(user, node) if node else None
-    children = (
-        list(GridNode.objects.filter(parent=node).order_by("code").only("code", "name", "level"))
-        if node is not None and data is None
-        else []
-    )
+    # Too big to draw: the children to choose from, with how far each is linked.
+    children = coverage_pass(node, by_child=True)[1] if node is not None and data is None else []
     return render(
         request,
         "links/linking/map.html",
