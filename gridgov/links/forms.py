@@ -102,6 +102,7 @@ class LinkForm(forms.Form):
         max_length=200,
         help_text=_("联户人不在该户所在微网格时填写"),
     )
+    replace = forms.BooleanField(label=_("该户已有联户人时，结束原联户关系并更换"), required=False)
 
     def __init__(self, *args: Any, user: Any, linkers: Iterable[Linker], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.core.scoping import ScopedQuerySet
+from gridgov.core.scoping import ScopedQuerySet, subtree_q
 from gridgov.grid.models import GridNode
 from gridgov.people.models import Household
 
@@ -121,68 +121,7 @@ def coverage(node: GridNode, *, on: dt.date | None = None) -> Coverage:
 
     The shortfall is counted per micro-grid: households that its eligible linkers' capacity
     (the upper bound of each kind) cannot cover, summed over the micro-grids short of it."""
-    on = on or timezone.localdate()
-    path = node.code
-    households = Household.objects.within(path)
-    open_link = Link.objects.filter(household=OuterRef("pk"), end_on__isnull=True)
-    counts = households.annotate(has_link=Exists(open_link)).aggregate(
-        households=Count("id"),
-        linked=Count("id", filter=Q(has_link=True)),
-    )
-    prio = (
-        households.filter(priority_q(on=on))
-        .annotate(has_link=Exists(open_link))
-        .aggregate(n=Count("id"), linked=Count("id", filter=Q(has_link=True)))
-    )
-    result = Coverage(
-        node=node,
-        households=counts["households"],
-        linked=counts["linked"],
-        priority=prio["n"],
-        priority_linked=prio["linked"],
-    )
-    result.cross_grid = (
-        Link.objects.within(path).filter(end_on__isnull=True).exclude(cross_grid_reason="").count()
-    )
-    eligible = eligible_linkers_q(on=on)
-    linkers = Linker.objects.within(path).annotate(
-        load=Count("links", filter=Q(links__end_on__isnull=True)),
-        is_eligible=Exists(Linker.objects.filter(pk=OuterRef("pk")).filter(eligible)),
-    )
-    capacity_by_grid: dict[str, int] = {}
-    for row in linkers.values("grid_path", "kind", "load", "is_eligible"):
-        result.linkers += 1
-        cap = capacity_of(row["kind"])
-        if not row["is_eligible"]:
-            result.exempt_linkers += 1
-            continue
-        result.eligible_linkers += 1
-        result.capacity += cap.high
-        capacity_by_grid[row["grid_path"]] = capacity_by_grid.get(row["grid_path"], 0) + cap.high
-        if row["load"] > cap.high:
-            result.over_capacity += 1
-        elif row["load"] < cap.low:
-            result.under_capacity += 1
-    per_grid = households.values("grid_path").annotate(n=Count("id")).order_by("grid_path")
-    names = dict(
-        GridNode.objects.filter(code__in=[r["grid_path"] for r in per_grid]).values_list(
-            "code", "name"
-        )
-    )
-    for row in per_grid:
-        short = row["n"] - capacity_by_grid.get(row["grid_path"], 0)
-        if short > 0:
-            result.shortfall += short
-            result.shortfall_microgrids.append(
-                {
-                    "code": row["grid_path"],
-                    "name": names.get(row["grid_path"], ""),
-                    "households": row["n"],
-                    "capacity": capacity_by_grid.get(row["grid_path"], 0),
-                    "shortfall": short,
-                }
-            )
-    return result
+    return coverage_pass(node, on=on)[0]
 
 
 # ---- pages of the register: coverage by child, a linker's own households, the map -----------
@@ -211,75 +150,113 @@ class ChildCoverage:
         return self.linked / self.households if self.households else 0.0
 
 
-def _prefix(length: int) -> Any:
+def coverage_by_child(node: GridNode, *, on: dt.date | None = None) -> list[ChildCoverage]:
+    """Coverage of each child of ``node`` (the same figures as ``coverage``, per child)."""
+    return coverage_pass(node, on=on, by_child=True)[1]
+
+
+def coverage_pass(
+    node: GridNode, *, on: dt.date | None = None, by_child: bool = False
+) -> tuple[Coverage, list[ChildCoverage]]:
+    """The coverage of ``node`` and, with ``by_child``, of each of its children, in one pass of
+    five grouped queries whatever the size of the subtree: households per micro-grid (with the
+    priority ones), links in force per child (from the link table, with the household's
+    priority), the linkers with their load, and the names of the children and of the
+    micro-grids short of capacity. Sums are made in Python over at most one row per
+    micro-grid or linker."""
     from django.db.models.functions import Substr
 
-    return Substr("grid_path", 1, length)
-
-
-def coverage_by_child(node: GridNode, *, on: dt.date | None = None) -> list[ChildCoverage]:
-    """Coverage of each child of ``node``: a fixed number of grouped queries, whatever the size
-    of the subtree (rows per child, and per micro-grid for the shortfall)."""
     on = on or timezone.localdate()
-    children = list(GridNode.objects.filter(parent=node).order_by("code").values("code", "name"))
-    if not children:
-        return []
-    rows = {c["code"]: ChildCoverage(code=c["code"], name=c["name"]) for c in children}
-    length = len(children[0]["code"])
     path = node.code
-    open_link = Link.objects.filter(household=OuterRef("pk"), end_on__isnull=True)
-    households = Household.objects.within(path).annotate(
-        child=_prefix(length), has_link=Exists(open_link)
-    )
-    for row in households.values("child").annotate(
-        n=Count("id"), linked=Count("id", filter=Q(has_link=True))
-    ):
-        if row["child"] in rows:
-            rows[row["child"]].households = row["n"]
-            rows[row["child"]].linked = row["linked"]
-    for row in (
-        households.filter(priority_q(on=on))
-        .values("child")
-        .annotate(n=Count("id"), linked=Count("id", filter=Q(has_link=True)))
-    ):
-        if row["child"] in rows:
-            rows[row["child"]].priority = row["n"]
-            rows[row["child"]].priority_linked = row["linked"]
-    for row in (
-        Link.objects.within(path)
-        .filter(end_on__isnull=True)
-        .exclude(cross_grid_reason="")
-        .annotate(child=_prefix(length))
-        .values("child")
-        .annotate(n=Count("id"))
-    ):
-        if row["child"] in rows:
-            rows[row["child"]].cross_grid = row["n"]
-    # Capacity per micro-grid: eligible linkers grouped by micro-grid and kind.
-    capacity: dict[str, int] = {}
-    for row in (
-        Linker.objects.within(path)
-        .filter(eligible_linkers_q(on=on))
-        .values("grid_path", "kind")
-        .annotate(n=Count("id"))
-    ):
-        capacity[row["grid_path"]] = (
-            capacity.get(row["grid_path"], 0) + capacity_of(row["kind"]).high * row["n"]
+    result = Coverage(node=node)
+    rows: dict[str, ChildCoverage] = {}
+    length = len(path)
+    if by_child:
+        children = list(
+            GridNode.objects.filter(parent=node).order_by("code").values_list("code", "name")
         )
-    for row in (
-        Linker.objects.within(path)
-        .annotate(child=_prefix(length))
+        rows = {code: ChildCoverage(code=code, name=name) for code, name in children}
+        length = len(children[0][0]) if children else len(path)
+    per_grid = list(
+        Household.objects.within(path)
+        .values("grid_path")
+        .annotate(n=Count("id"), prio=Count("id", filter=priority_q(on=on)))
+        .order_by("grid_path")
+    )
+    for row in per_grid:
+        result.households += row["n"]
+        result.priority += row["prio"]
+        if child := rows.get(row["grid_path"][:length]):
+            child.households += row["n"]
+            child.priority += row["prio"]
+    is_priority = Exists(
+        Household.objects.filter(pk=OuterRef("household_id")).filter(priority_q(on=on))
+    )
+    links = (
+        Link.objects.filter(end_on__isnull=True)
+        .filter(subtree_q("household__grid_path", path))
+        .annotate(child=Substr("household__grid_path", 1, length), is_priority=is_priority)
         .values("child")
-        .annotate(n=Count("id"))
-    ):
-        if row["child"] in rows:
-            rows[row["child"]].linkers = row["n"]
-    for row in Household.objects.within(path).values("grid_path").annotate(n=Count("id")):
-        short = row["n"] - capacity.get(row["grid_path"], 0)
-        child = rows.get(row["grid_path"][:length])
-        if short > 0 and child is not None:
+        .annotate(
+            n=Count("id"),
+            prio=Count("id", filter=Q(is_priority=True)),
+            cross=Count("id", filter=~Q(cross_grid_reason="")),
+        )
+        .order_by()
+    )
+    for row in links:
+        result.linked += row["n"]
+        result.priority_linked += row["prio"]
+        result.cross_grid += row["cross"]
+        if child := rows.get(row["child"]):
+            child.linked += row["n"]
+            child.priority_linked += row["prio"]
+            child.cross_grid += row["cross"]
+    eligible = eligible_linkers_q(on=on)
+    linkers = Linker.objects.within(path).annotate(
+        load=Count("links", filter=Q(links__end_on__isnull=True)),
+        is_eligible=Exists(Linker.objects.filter(pk=OuterRef("pk")).filter(eligible)),
+    )
+    capacity_by_grid: dict[str, int] = {}
+    for row in linkers.values("grid_path", "kind", "load", "is_eligible"):
+        result.linkers += 1
+        if child := rows.get(row["grid_path"][:length]):
+            child.linkers += 1
+        cap = capacity_of(row["kind"])
+        if not row["is_eligible"]:
+            result.exempt_linkers += 1
+            continue
+        result.eligible_linkers += 1
+        result.capacity += cap.high
+        capacity_by_grid[row["grid_path"]] = capacity_by_grid.get(row["grid_path"], 0) + cap.high
+        if row["load"] > cap.high:
+            result.over_capacity += 1
+        elif row["load"] < cap.low:
+            result.under_capacity += 1
+    short_grids = [
+        (row, row["n"] - capacity_by_grid.get(row["grid_path"], 0))
+        for row in per_grid
+        if row["n"] > capacity_by_grid.get(row["grid_path"], 0)
+    ]
+    names = dict(
+        GridNode.objects.filter(code__in=[row["grid_path"] for row, _n in short_grids])
+        .values_list("code", "name")
+        .order_by()
+    )
+    for row, short in short_grids:
+        result.shortfall += short
+        result.shortfall_microgrids.append(
+            {
+                "code": row["grid_path"],
+                "name": names.get(row["grid_path"], ""),
+                "households": row["n"],
+                "capacity": capacity_by_grid.get(row["grid_path"], 0),
+                "shortfall": short,
+            }
+        )
+        if child := rows.get(row["grid_path"][:length]):
             child.shortfall += short
-    return list(rows.values())
+    return result, list(rows.values())
 
 
 @dataclass

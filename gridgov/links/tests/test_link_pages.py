@@ -67,6 +67,7 @@ def test_the_county_admin_sees_coverage_by_town_and_the_map_asks_to_zoom(client,
     assert "5 / " in home  # five households linked in the county (four in A, one in B)
     county_map = client.get("/links/map/").content.decode()
     assert "请选择" in county_map and "桂城街道" in county_map
+    assert "已联户 5 / " in county_map  # the town's figures beside its name
     assert "link-map-data" not in county_map
 
 
@@ -201,6 +202,16 @@ def test_link_new_refuses_a_linker_out_of_scope_and_an_already_linked_household(
     )
     assert linked.status_code == 400
     assert "该户已有联户人" in linked.content.decode()
+    replaced = client.post(
+        "/links/register/new/",
+        {"household": linking.households[0].number, "linker": linking.center.pk, "replace": "on"},
+    )
+    assert replaced.status_code == 302
+    history = Link.objects.filter(household=linking.households[0]).order_by("id")
+    assert [(k.linker_id, k.end_on is None) for k in history] == [
+        (linking.member.pk, False),
+        (linking.center.pk, True),
+    ]
 
 
 def test_link_end_through_the_page_keeps_the_history(client, site, linking):
@@ -356,6 +367,12 @@ def test_coverage_by_child_counts_each_child(site, world, linking):
     assert village.households == Household.objects.within(world.tree.village.code).count()
     assert (other.linked, other.households, other.linkers) == (1, 1, 1)
     assert village.priority == 1 and village.priority_linked == 0  # the world's 低保 household
+    # The children add up to the node's own figures.
+    from gridgov.links.selectors import coverage
+
+    total = coverage(world.tree.town)
+    for name in ("households", "linked", "priority", "priority_linked", "linkers", "shortfall"):
+        assert getattr(total, name) == sum(getattr(r, name) for r in rows.values()), name
 
 
 PAGES = {
@@ -389,9 +406,18 @@ def _counts(client, site) -> dict[str, int]:
     return counts
 
 
-def test_pages_run_a_bounded_number_of_queries(client, site, linking, make_household, world):
+def test_pages_run_a_bounded_number_of_queries(
+    client, site, linking, make_household, world, settings
+):
     """The same number of queries with 12 households or 30 more, linked, visited and placed,
     and a small one in any case."""
+    # Both villages are short of capacity from the start (A: 17 households, capacity 9 + 7;
+    # B: a linker of capacity 0), so the short micro-grids' names are read every time.
+    settings.GRIDGOV_RULES = {
+        "links.capacity": {"member": [0, 9], "center": [0, 7], "other": [0, 0]}
+    }
+    make_household(address="甲")
+    make_household(address="乙")
     site["cadre_village"] = world.tree.village
     before = _counts(client, site)
     for i in range(30):

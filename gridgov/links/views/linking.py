@@ -41,8 +41,7 @@ from ..forms import LinkEndForm, LinkerEditForm, LinkerForm, LinkFilterForm, Lin
 from ..models import Link, Linker
 from ..permissions import MANAGE_LINKS
 from ..selectors import (
-    coverage,
-    coverage_by_child,
+    coverage_pass,
     link_list,
     link_map_data,
     linker_links,
@@ -91,6 +90,7 @@ def links_home(request: HttpRequest) -> HttpResponse:
     node = _chosen_node(user, request.GET.get("node", ""))
     linker = linker_of_user(user)
     parts = [(url, label) for name, label in PART_PAGES if (url := _url_or_none(name))]
+    figures, children = coverage_pass(node, by_child=True) if node else (None, [])
     return render(
         request,
         "links/home.html",
@@ -98,8 +98,8 @@ def links_home(request: HttpRequest) -> HttpResponse:
             "nav": "links",
             "node": node,
             "crumbs": grid_crumbs(user, node) if node else [],
-            "coverage": coverage(node) if node else None,
-            "children": coverage_by_child(node) if node else [],
+            "coverage": figures,
+            "children": children,
             "linker": linker,
             "mine": my_household_rows(user) if linker else [],
             "parts": parts,
@@ -236,6 +236,7 @@ def link_new(request: HttpRequest) -> HttpResponse:
                 start_on=cleaned["start_on"],
                 pinned=cleaned["pinned"],
                 cross_grid_reason=cleaned["cross_grid_reason"],
+                replace=cleaned["replace"],
                 by=user,
             )
         except ValidationError as exc:
@@ -420,11 +421,8 @@ def link_map(request: HttpRequest) -> HttpResponse:
     user = request.user
     node = _chosen_node(user, request.GET.get("node", ""))
     data = link_map_data(user, node) if node else None
-    children = (
-        list(GridNode.objects.filter(parent=node).order_by("code").only("code", "name", "level"))
-        if node is not None and data is None
-        else []
-    )
+    # Too big to draw: the children to choose from, with how far each is linked.
+    children = coverage_pass(node, by_child=True)[1] if node is not None and data is None else []
     return render(
         request,
         "links/linking/map.html",
