@@ -249,7 +249,7 @@ def test_register_filters_and_export(client, site, linking):
     assert export.status_code == 200
     body = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "王联户" in body and linking.households[2].number in body
-    assert AuditEntry.objects.filter(action="export", object_type="links.link").exists()
+    assert AuditEntry.objects.filter(action="export", object_type="links").exists()
 
 
 def test_linkers_list_shows_load_capacity_and_exemptions(client, site, linking, make_member):

@@ -6,7 +6,7 @@ Reads are scoped (out of scope answers 404, never a hint); changes go through
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,11 +26,9 @@ from gridgov.accounts.scope import user_may
 from gridgov.cases.forms import add_service_errors
 from gridgov.cases.views.matters import FILTER_LEVELS, scope_nodes
 from gridgov.cases.views.measures import top_node
-from gridgov.core.choices import choice_label
 from gridgov.core.pages import page_view, paginate
-from gridgov.core.scoping import ScopedQuerySet, get_scoped_or_404, may_anywhere
-from gridgov.core.tables import write_table
-from gridgov.dataio.pages import export_file, export_format, wants_export
+from gridgov.core.scoping import get_scoped_or_404, may_anywhere
+from gridgov.dataio.pages import export_response, wants_export
 from gridgov.dataio.permissions import EXPORT
 from gridgov.grid.models import GridNode
 from gridgov.grid.pages import grid_crumbs, scoped_node
@@ -153,42 +151,11 @@ def link_register(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _register_columns() -> list[tuple[str, Any]]:
-    return [
-        (_("户编号"), lambda k: k.household.number),
-        (_("住址"), lambda k: k.household.address),
-        (_("网格代码"), lambda k: k.grid_path),
-        (_("联户人"), lambda k: k.linker.person.name),
-        (_("联户人类型"), lambda k: choice_label(k.linker, "kind")),
-        (_("开始日期"), lambda k: k.start_on.isoformat()),
-        (_("结束日期"), lambda k: k.end_on.isoformat() if k.end_on else ""),
-        (_("结束原因"), lambda k: k.end_reason),
-        (_("来源"), lambda k: choice_label(k, "source")),
-        (_("双向选择"), lambda k: _("是") if k.pinned else ""),
-        (_("跨微网格原因"), lambda k: k.cross_grid_reason),
-    ]
-
-
 def _register_export(request: HttpRequest, queryset: QuerySet[Link]) -> HttpResponseBase:
-    """The register as it is filtered, where the user may export: names of linkers, numbers
-    and addresses of households, no personal data beyond them."""
-    fmt = export_format(request)
-    title = _("联户关系台账")
-    columns = _register_columns()
-    rows = (
-        [value(link) for _h, value in columns]
-        for link in cast(ScopedQuerySet[Link], queryset)
-        .restrict(request.user, EXPORT)
-        .iterator(chunk_size=2000)
-    )
-    return export_file(
-        request,
-        object_type="links.link",
-        filename=title,
-        fmt=fmt,
-        write=lambda stream: write_table(
-            stream, fmt=fmt, title=title, headers=[h for h, _v in columns], rows=rows
-        ),
+    """The register as it is filtered, in the columns of the ``links`` import kind, so that an
+    export edited in Excel imports again (names, household numbers; no personal data)."""
+    return export_response(
+        request, kind="links", queryset=queryset, filename=str(_("联户关系台账"))
     )
 
 
