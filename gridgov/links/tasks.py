@@ -9,10 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from gridgov.core.audit import audit_record
+from gridgov.core.models import AuditEntry
 from gridgov.core.rules import rule_value
 
 from .models import Link, TaskReason, TaskStatus, Visit, VisitOutcome, VisitTask
@@ -125,14 +126,30 @@ def routine_tasks_generate(*, on: dt.date | None = None) -> tuple[int, int]:
             )
     VisitTask.objects.bulk_create(new, batch_size=BATCH)
     done = sum(1 for t in new if t.status == TaskStatus.DONE)
-    if new:
-        audit_record(
-            action="links.tasks.generate",
-            object_type="links.visittask",
-            object_repr=f"{on:%Y-%m-%d}",
-            after={"created": len(new), "done": done},
-        )
+    # Also the day's mark for ``links_tick(once_a_day=True)``: written even when nothing was due.
+    audit_record(
+        action="links.tasks.generate",
+        object_type=TASKS_OBJECT_TYPE,
+        object_id=_day_mark(on),
+        object_repr=f"{on:%Y-%m-%d}",
+        after={"created": len(new), "done": done},
+    )
     return len(new), done
+
+
+TASKS_OBJECT_TYPE = "links.visittask"
+
+
+def _day_mark(on: dt.date) -> str:
+    return f"routine:{on:%Y-%m-%d}"
+
+
+def _ran_on(on: dt.date) -> bool:
+    """Whether the routine tasks were generated on ``on`` already (an indexed read of the audit
+    log: ``core_audit_object``)."""
+    return AuditEntry.objects.filter(
+        object_type=TASKS_OBJECT_TYPE, object_id=_day_mark(on)
+    ).exists()
 
 
 @transaction.atomic
@@ -152,12 +169,49 @@ def tasks_overdue_mark(*, on: dt.date | None = None) -> int:
     return marked
 
 
-def links_tick(*, on: dt.date | None = None) -> LinksTickResult:
+@transaction.atomic
+def tasks_follow_links() -> tuple[int, int]:
+    """Open tasks held by a linker who no longer links the household (the link ended): a
+    routine task is cancelled (the new linker gets their own), an event or recall task passes
+    to the household's linker in force (none: unassigned). Returns (cancelled, passed on)."""
+    open_held = VisitTask.objects.filter(status=TaskStatus.OPEN, linker__isnull=False).exclude(
+        Exists(
+            Link.objects.filter(
+                end_on__isnull=True,
+                linker_id=OuterRef("linker_id"),
+                household_id=OuterRef("household_id"),
+            )
+        )
+    )
+    cancelled = open_held.filter(reason=TaskReason.ROUTINE).update(
+        status=TaskStatus.CANCELLED, closed_at=timezone.now()
+    )
+    current = Link.objects.filter(end_on__isnull=True, household_id=OuterRef("household_id"))
+    passed = open_held.exclude(reason=TaskReason.ROUTINE).update(
+        linker_id=Subquery(current.values("linker_id")[:1])
+    )
+    if cancelled or passed:
+        audit_record(
+            action="links.tasks.follow_links",
+            object_type=TASKS_OBJECT_TYPE,
+            after={"cancelled": cancelled, "passed": passed},
+        )
+    return cancelled, passed
+
+
+def links_tick(*, on: dt.date | None = None, once_a_day: bool = False) -> LinksTickResult:
+    """Routine tasks of the period and overdue marks. ``once_a_day``: only on the first run of
+    the day (``gridgov tick`` runs every minute; both read every link or open task, and what
+    they find changes with the date, not by the minute)."""
+    on = on or timezone.localdate()
+    if once_a_day and _ran_on(on):
+        return LinksTickResult()
+    tasks_follow_links()
     created, done = routine_tasks_generate(on=on)
     return LinksTickResult(created=created, done_already=done, overdue=tasks_overdue_mark(on=on))
 
 
 def links_tick_step() -> str:
     """The links app's step of ``gridgov tick`` (``cases.tick.TICK_STEPS``)."""
-    result = links_tick()
+    result = links_tick(once_a_day=True)
     return f"走访任务：新增 {result.created}（已走访 {result.done_already}），逾期 {result.overdue}"

@@ -234,3 +234,21 @@ def test_main_pages_have_bounded_queries(pages, django_assert_max_num_queries):
         with django_assert_max_num_queries(limit):
             response = client.get(path)
         assert response.status_code == 200, path
+
+
+def test_lists_filter_by_place_within_scope(pages):
+    visit_record(household=pages["household"], by=pages["user"], outcome="not_home")
+    tree = pages["world"].tree
+    cadre = pages["cadre"]
+    inside = cadre.get(f"/links/visits/?under={tree.microgrid.code}")
+    assert len(inside.context["page"].object_list) == 1
+    outside = cadre.get(f"/links/visits/?under={tree.other_village.code}")
+    assert outside.status_code == 200
+    assert list(outside.context["page"].object_list) == []
+    assert len(cadre.get(f"/links/visits/tasks/?under={tree.group.code}").context["page"]) == 1
+    assert (
+        list(cadre.get(f"/links/visits/tasks/?under={tree.other_village.code}").context["page"])
+        == []
+    )
+    late_only = cadre.get("/links/visits/?late=1")
+    assert list(late_only.context["page"].object_list) == []

@@ -82,5 +82,34 @@ def test_tick_runs_the_links_step(linking):
     call_command("tick", stdout=out)
     assert "走访任务：新增 1" in out.getvalue()
     assert VisitTask.objects.filter(reason=TaskReason.ROUTINE).count() == 1
-    result = links_tick(on=timezone.localdate() + dt.timedelta(days=100))
-    assert result.overdue == 1
+    # Every minute after that the same day: nothing read, nothing made.
+    link_create(linker=linking.member, household=linking.households[1], by=None)
+    out = io.StringIO()
+    call_command("tick", stdout=out)
+    assert "走访任务：新增 0" in out.getvalue()
+    assert VisitTask.objects.filter(reason=TaskReason.ROUTINE).count() == 1
+    result = links_tick(on=timezone.localdate() + dt.timedelta(days=100), once_a_day=True)
+    assert result.overdue == 1  # the first household's task of this quarter
+    assert result.created == 2  # both households' tasks of the next quarter
+
+
+def test_tasks_follow_the_links(linking):
+    from gridgov.links.services import link_end
+    from gridgov.links.tasks import tasks_follow_links
+    from gridgov.links.visits import household_event_record
+
+    household = linking.households[0]
+    link = link_create(linker=linking.member, household=household, by=None)
+    routine_tasks_generate(on=dt.date(2027, 5, 10))
+    household_event_record(
+        household=household, kind="hospital", occurred_on=timezone.localdate(), by=None
+    )
+    assert tasks_follow_links() == (0, 0)
+    link_end(link=link, reason="搬走", by=None)
+    link_create(linker=linking.center, household=household, by=None)
+    assert tasks_follow_links() == (1, 1)
+    routine = VisitTask.objects.get(reason=TaskReason.ROUTINE)
+    assert routine.status == TaskStatus.CANCELLED
+    event = VisitTask.objects.get(reason=TaskReason.EVENT)
+    assert (event.status, event.linker) == (TaskStatus.OPEN, linking.center)
+    assert routine_tasks_generate(on=dt.date(2027, 5, 10)) == (1, 0)

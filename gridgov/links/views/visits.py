@@ -78,9 +78,11 @@ def links_visits(request: HttpRequest) -> HttpResponse:
             task_list(VisitTask.objects.restrict(user, VIEW), linker=linker.pk, status="open")[:50]
         )
         my_visits = list(VISIT_READ.filter(visitor_id=user.pk).order_by("-visited_at", "-id")[:10])
-    form = VisitFilterForm(request.GET)
+    form = VisitFilterForm(request.GET, nodes=scope_nodes(user, VIEW, FILTER_LEVELS))
     under = form.value("under")
     node = scoped_node(user, under) if under else None
+    if node is not None:
+        form.show_node(node)
     late = form.value("late")
     queryset: QuerySet[Visit]
     if under and node is None:
@@ -259,9 +261,11 @@ def visit_photo(request: HttpRequest, visit_id: int) -> FileResponse:
 def visit_tasks(request: HttpRequest) -> HttpResponse:
     """Visit tasks the user may see, earliest deadline first; unassigned ones marked."""
     user = request.user
-    form = TaskFilterForm(request.GET)
+    form = TaskFilterForm(request.GET, nodes=scope_nodes(user, VIEW, FILTER_LEVELS))
     under = form.value("under")
     node = scoped_node(user, under) if under else None
+    if node is not None:
+        form.show_node(node)
     queryset: QuerySet[VisitTask]
     if under and node is None:
         queryset = VisitTask.objects.none()
