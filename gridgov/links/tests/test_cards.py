@@ -3,7 +3,9 @@ hold, the tokens' lifecycle at its boundaries, the public phone page, scope and 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import math
 import re
 
@@ -16,6 +18,7 @@ from gridgov.cases.models import Category, Channel, Matter
 from gridgov.core.models import AuditEntry
 from gridgov.core.printing import qr_matrix, qr_svg
 from gridgov.links.cards import (
+    QR_MASK,
     card_path,
     card_rows,
     card_token_resolve,
@@ -148,6 +151,27 @@ def svg_matrix(svg: str) -> set[tuple[int, int]]:
     return dark
 
 
+def png_modules(uri: str) -> set[tuple[int, int]]:
+    """The dark pixels of a one-pixel-per-module PNG ``data:`` URL."""
+    from PIL import Image
+
+    head, data = uri.split(",", 1)
+    assert head == "data:image/png;base64"
+    image = Image.open(io.BytesIO(base64.b64decode(data))).convert("L")
+    width, height = image.size
+    return {(y, x) for y in range(height) for x in range(width) if image.getpixel((x, y)) < 128}
+
+
+def dark_modules(url: str, *, border: int = 2, mask: int | None = None) -> set[tuple[int, int]]:
+    """The dark modules of a fresh encoding of ``url``, offset by the quiet zone."""
+    return {
+        (r + border, c + border)
+        for r, row in enumerate(qr_matrix(url, mask=mask))
+        for c, on in enumerate(row)
+        if on
+    }
+
+
 def test_each_card_qr_code_holds_its_household_public_url(linked):
     world = linked.world
     site = "https://gov.example.cn"
@@ -155,16 +179,8 @@ def test_each_card_qr_code_holds_its_household_public_url(linked):
     assert cards
     for card in cards:
         assert card.url.startswith(site + "/c/")
-        # The drawn SVG decodes to the same modules as a fresh encoding of the URL.
-        modules = qr_matrix(card.url)
-        border = 2
-        expected = {
-            (r + border, c + border)
-            for r, row in enumerate(modules)
-            for c, on in enumerate(row)
-            if on
-        }
-        assert svg_matrix(card.qr) == expected
+        # The printed image decodes to the same modules as a fresh encoding of the URL.
+        assert png_modules(card.qr) == dark_modules(card.url, mask=QR_MASK)
         value = card.url.removeprefix(site + "/c/").rstrip("/")
         token = card_token_resolve(value)
         assert isinstance(token, CardToken) and token.household_id == card.household_id
@@ -172,6 +188,11 @@ def test_each_card_qr_code_holds_its_household_public_url(linked):
         household = Household.objects.get(pk=card.household_id)
         assert household.number not in card.url and "陈" not in card.url
         assert not re.search(r"\d{11}", card.url.removeprefix(site))
+
+
+def test_qr_svg_draws_the_same_modules():
+    url = "https://gov.example.cn/c/abc:def/"
+    assert svg_matrix(qr_svg(url)) == dark_modules(url)
 
 
 def test_qr_svg_is_inline_and_leaves_no_file(tmp_path, monkeypatch):
