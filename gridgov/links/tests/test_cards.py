@@ -158,8 +158,9 @@ def png_modules(uri: str) -> set[tuple[int, int]]:
     head, data = uri.split(",", 1)
     assert head == "data:image/png;base64"
     image = Image.open(io.BytesIO(base64.b64decode(data))).convert("L")
-    width, height = image.size
-    return {(y, x) for y in range(height) for x in range(width) if image.getpixel((x, y)) < 128}
+    width = image.size[0]
+    pixels = list(image.tobytes())  # one byte a pixel ("L"), row by row
+    return {(i // width, i % width) for i, value in enumerate(pixels) if value < 128}
 
 
 def dark_modules(url: str, *, border: int = 2, mask: int | None = None) -> set[tuple[int, int]]:
