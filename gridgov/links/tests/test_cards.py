@@ -423,3 +423,17 @@ def test_the_public_list_names_who_links_whom_and_nothing_more(linked):
     for help_ in HELPS:
         assert help_ in text
     assert result.counts["linkers"] == 2 and result.counts["linked"] == 8
+
+
+def test_the_phone_page_reads_a_bounded_number_of_queries(linked, django_assert_max_num_queries):
+    path = card_path(_token_of(linked.households[0]))
+    with django_assert_max_num_queries(12):
+        assert Client().get(path).status_code == 200
+
+
+def test_the_phone_page_form_needs_the_csrf_token(linked):
+    path = card_path(_token_of(linked.households[0]))
+    client = Client(enforce_csrf_checks=True)
+    data = {"category": "dispute", "description": "路灯不亮"}
+    assert client.post(path, data).status_code == 403
+    assert not Matter.objects.exists()
