@@ -437,3 +437,18 @@ def test_the_phone_page_form_needs_the_csrf_token(linked):
     data = {"category": "dispute", "description": "路灯不亮"}
     assert client.post(path, data).status_code == 403
     assert not Matter.objects.exists()
+
+
+def test_revoking_by_a_doorplate_two_households_share_is_refused(linked, client, make_household):
+    world = linked.world
+    first = make_household(address="平东村南街2号")
+    second = make_household(address="平东村南街2号")
+    tokens = card_tokens_issue(households=[first, second], by=None)
+    client.force_login(world.cadre)
+    path = f"/links/cards/{world.tree.village.code}/revoke/"
+    response = client.post(path, {"household": "平东村南街2号"}, follow=True)
+    assert "对应多户" in response.content.decode()
+    assert all(isinstance(card_token_resolve(card_value(t)), CardToken) for t in tokens.values())
+    client.post(path, {"household": first.number})
+    assert card_token_resolve(card_value(tokens[first.pk])) == "revoked"
+    assert isinstance(card_token_resolve(card_value(tokens[second.pk])), CardToken)
