@@ -3,7 +3,9 @@ hold, the tokens' lifecycle at its boundaries, the public phone page, scope and 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import math
 import re
 
@@ -16,6 +18,7 @@ from gridgov.cases.models import Category, Channel, Matter
 from gridgov.core.models import AuditEntry
 from gridgov.core.printing import qr_matrix, qr_svg
 from gridgov.links.cards import (
+    QR_MASK,
     card_path,
     card_rows,
     card_token_resolve,
@@ -148,6 +151,28 @@ def svg_matrix(svg: str) -> set[tuple[int, int]]:
     return dark
 
 
+def png_modules(uri: str) -> set[tuple[int, int]]:
+    """The dark pixels of a one-pixel-per-module PNG ``data:`` URL."""
+    from PIL import Image
+
+    head, data = uri.split(",", 1)
+    assert head == "data:image/png;base64"
+    image = Image.open(io.BytesIO(base64.b64decode(data))).convert("L")
+    width = image.size[0]
+    pixels = list(image.tobytes())  # one byte a pixel ("L"), row by row
+    return {(i // width, i % width) for i, value in enumerate(pixels) if value < 128}
+
+
+def dark_modules(url: str, *, border: int = 2, mask: int | None = None) -> set[tuple[int, int]]:
+    """The dark modules of a fresh encoding of ``url``, offset by the quiet zone."""
+    return {
+        (r + border, c + border)
+        for r, row in enumerate(qr_matrix(url, mask=mask))
+        for c, on in enumerate(row)
+        if on
+    }
+
+
 def test_each_card_qr_code_holds_its_household_public_url(linked):
     world = linked.world
     site = "https://gov.example.cn"
@@ -155,16 +180,8 @@ def test_each_card_qr_code_holds_its_household_public_url(linked):
     assert cards
     for card in cards:
         assert card.url.startswith(site + "/c/")
-        # The drawn SVG decodes to the same modules as a fresh encoding of the URL.
-        modules = qr_matrix(card.url)
-        border = 2
-        expected = {
-            (r + border, c + border)
-            for r, row in enumerate(modules)
-            for c, on in enumerate(row)
-            if on
-        }
-        assert svg_matrix(card.qr) == expected
+        # The printed image decodes to the same modules as a fresh encoding of the URL.
+        assert png_modules(card.qr) == dark_modules(card.url, mask=QR_MASK)
         value = card.url.removeprefix(site + "/c/").rstrip("/")
         token = card_token_resolve(value)
         assert isinstance(token, CardToken) and token.household_id == card.household_id
@@ -172,6 +189,11 @@ def test_each_card_qr_code_holds_its_household_public_url(linked):
         household = Household.objects.get(pk=card.household_id)
         assert household.number not in card.url and "陈" not in card.url
         assert not re.search(r"\d{11}", card.url.removeprefix(site))
+
+
+def test_qr_svg_draws_the_same_modules():
+    url = "https://gov.example.cn/c/abc:def/"
+    assert svg_matrix(qr_svg(url)) == dark_modules(url)
 
 
 def test_qr_svg_is_inline_and_leaves_no_file(tmp_path, monkeypatch):
@@ -401,3 +423,32 @@ def test_the_public_list_names_who_links_whom_and_nothing_more(linked):
     for help_ in HELPS:
         assert help_ in text
     assert result.counts["linkers"] == 2 and result.counts["linked"] == 8
+
+
+def test_the_phone_page_reads_a_bounded_number_of_queries(linked, django_assert_max_num_queries):
+    path = card_path(_token_of(linked.households[0]))
+    with django_assert_max_num_queries(12):
+        assert Client().get(path).status_code == 200
+
+
+def test_the_phone_page_form_needs_the_csrf_token(linked):
+    path = card_path(_token_of(linked.households[0]))
+    client = Client(enforce_csrf_checks=True)
+    data = {"category": "dispute", "description": "路灯不亮"}
+    assert client.post(path, data).status_code == 403
+    assert not Matter.objects.exists()
+
+
+def test_revoking_by_a_doorplate_two_households_share_is_refused(linked, client, make_household):
+    world = linked.world
+    first = make_household(address="平东村南街2号")
+    second = make_household(address="平东村南街2号")
+    tokens = card_tokens_issue(households=[first, second], by=None)
+    client.force_login(world.cadre)
+    path = f"/links/cards/{world.tree.village.code}/revoke/"
+    response = client.post(path, {"household": "平东村南街2号"}, follow=True)
+    assert "对应多户" in response.content.decode()
+    assert all(isinstance(card_token_resolve(card_value(t)), CardToken) for t in tokens.values())
+    client.post(path, {"household": first.number})
+    assert card_token_resolve(card_value(tokens[first.pk])) == "revoked"
+    assert isinstance(card_token_resolve(card_value(tokens[second.pk])), CardToken)

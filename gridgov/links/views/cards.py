@@ -148,18 +148,23 @@ def link_cards_revoke(request: HttpRequest, code: str) -> HttpResponse:
     if node is None:
         raise Http404
     number = (request.POST.get("household") or "").strip()[:32]
-    household = (
-        Household.objects.restrict(request.user, PRINT_CARDS)
-        .within(node.code)
-        .filter(Q(number=number) | Q(address=number))
-        .first()
-        if number
-        else None
-    )
     back = reverse("web:link_cards") + f"?node={node.code}"
-    if household is None:
+    found = (
+        list(
+            Household.objects.restrict(request.user, PRINT_CARDS)
+            .within(node.code)
+            .filter(Q(number=number) | Q(address=number))[:2]
+        )
+        if number
+        else []
+    )
+    if not found:
         messages.error(request, _("本网格内没有找到户编号或门牌为“%(n)s”的户") % {"n": number})
         return redirect(back)
+    if len(found) > 1:
+        messages.error(request, _("门牌“%(n)s”对应多户，请输入户编号") % {"n": number})
+        return redirect(back)
+    household = found[0]
     try:
         n = card_token_revoke(household=household, by=request.user)
     except ValidationError as exc:
