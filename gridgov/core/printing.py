@@ -19,6 +19,13 @@ from django.template.loader import render_to_string
 
 PDF_CONTENT_TYPE = "application/pdf"
 CJK_FONT = '"Noto Sans CJK SC", "Noto Sans CJK", sans-serif'
+# The font of every printed page and its margin boxes, given as a stylesheet of its own so that
+# no template has to insert it unescaped.
+FONT_CSS = (
+    f"html, body {{ font-family: {CJK_FONT}; }}"
+    f" @page {{ @top-center {{ font-family: {CJK_FONT}; }}"
+    f" @bottom-center {{ font-family: {CJK_FONT}; }} }}"
+)
 
 
 class ExternalFetchRefused(ValueError):
@@ -103,9 +110,12 @@ def _page_text(box: Any, out: list[str]) -> None:
 def html_to_pdf(html: str, *, base_url: str | None = None, with_text: bool = False) -> Printed:
     """Render ``html`` to PDF. ``with_text`` also collects each page's text (costs a walk of the
     layout; tests use it)."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    document = HTML(string=html, base_url=base_url, url_fetcher=_fetcher(base_url)).render()
+    fonts = CSS(string=FONT_CSS)
+    document = HTML(string=html, base_url=base_url, url_fetcher=_fetcher(base_url)).render(
+        stylesheets=[fonts]
+    )
     texts: list[str] = []
     if with_text:
         for page in document.pages:
@@ -124,5 +134,5 @@ def render_pdf(
     with_text: bool = False,
 ) -> Printed:
     """Render a Django template to HTML, then to PDF."""
-    html = render_to_string(template, {"cjk_font": CJK_FONT, **context})
+    html = render_to_string(template, context)
     return html_to_pdf(html, base_url=base_url, with_text=with_text)
