@@ -143,9 +143,9 @@ def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
 
     grids = {
         c: (pk, name, lat, lng)
-        for pk, c, name, lat, lng in GridNode.objects.filter(
-            Q(code__gte=code, code__lt=code + "~")
-        ).values_list("id", "code", "name", "lat", "lng")
+        for pk, c, name, lat, lng in GridNode.objects.filter(Q(code__gte=code, code__lt=code + "~"))
+        .order_by()
+        .values_list("id", "code", "name", "lat", "lng")
     }
     linkers = list(
         Linker.objects.within(code)
@@ -158,17 +158,20 @@ def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
     hh_rows = list(
         Household.objects.within(code)
         .values_list("id", "lat", "lng", "grid_path", "microgrid_id")
-        .order_by("grid_path", "id")
+        .order_by()  # grouped per problem below; in the table's order (no sort of the county)
     )
     priority = set(
-        Household.objects.within(code).filter(priority_q(on=on)).values_list("id", flat=True)
+        Household.objects.within(code)
+        .filter(priority_q(on=on))
+        .order_by()
+        .values_list("id", flat=True)
     )
     in_node = {row[0]: _problem_key(row[3], same_mg) for row in hh_rows}
     current: dict[int, int] = {}
     pinned: dict[int, int] = {}
     load: dict[int, int] = defaultdict(int)
-    for household_id, linker_id, is_pinned in _links_touching(code).values_list(
-        "household_id", "linker_id", "pinned"
+    for household_id, linker_id, is_pinned in (
+        _links_touching(code).order_by().values_list("household_id", "linker_id", "pinned")
     ):
         key = in_node.get(household_id)
         if key is None:  # a household outside the node: its link stays as it is
@@ -506,9 +509,9 @@ def _apply_lines(plan: LinkPlan, by: Any) -> Applied:
         ended += open_links.filter(start_on__lt=today).update(end_on=yesterday, end_reason=reason)
         ended += open_links.filter(start_on__gte=today).update(end_on=today, end_reason=reason)
     linker_paths = dict(
-        Linker.objects.filter(
-            pk__in={lk for _h, lk, a, _p in changing if lk is not None}
-        ).values_list("id", "grid_path")
+        Linker.objects.filter(pk__in={lk for _h, lk, a, _p in changing if lk is not None})
+        .order_by()
+        .values_list("id", "grid_path")
     )
     new = [
         Link(
