@@ -417,7 +417,7 @@ def plan_approve(*, plan: LinkPlan, by: Any, meeting: str, meeting_on: dt.date) 
             errors["meeting_on"] = _("请填写会议日期")
         elif meeting_on > _today():
             errors["meeting_on"] = _("会议日期不能晚于今天")
-        elif meeting_on < plan.computed_at.date() - dt.timedelta(days=1):
+        elif meeting_on < timezone.localdate(plan.computed_at):
             errors["meeting_on"] = _("会议日期早于方案计算日期")
         if errors:
             raise ValidationError(errors)

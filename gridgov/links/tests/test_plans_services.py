@@ -86,6 +86,15 @@ def test_approval_names_the_meeting_and_its_date(linking, world):
             meeting_on=timezone.localdate() + dt.timedelta(1),
         )
     assert set(refused.value.message_dict) == {"meeting_on"}
+    # A meeting the day before the plan was computed cannot have approved it; that day can.
+    day = timezone.localdate(plan.computed_at)
+    with pytest.raises(ValidationError) as refused:
+        plan_approve(
+            plan=plan, by=world.cadre, meeting="党员大会", meeting_on=day - dt.timedelta(1)
+        )
+    assert set(refused.value.message_dict) == {"meeting_on"}
+    plan = plan_approve(plan=plan, by=world.cadre, meeting="党员大会", meeting_on=day)
+    assert plan.approval_meeting_on == day
 
 
 def test_a_cadre_of_another_village_cannot_plan_here(linking, world):
