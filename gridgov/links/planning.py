@@ -130,7 +130,10 @@ def _problem_key(path: str, same_microgrid: bool) -> str:
 
 def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
     """The node's households, eligible linkers and links in force, one problem per micro-grid
-    (per village when links may cross micro-grids), in a fixed number of queries."""
+    (per village when links may cross micro-grids), in a fixed number of queries.
+
+    Two-way choices (pinned) and links across micro-grids with a recorded exception are kept
+    as they are while their linker may link, and use the linker's capacity."""
     code = node.code
     same_mg = bool(params.get("same_microgrid", True))
     table: dict[str, list[int]] = params.get("capacity") or rule_value(CAPACITY)
@@ -170,15 +173,29 @@ def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
     current: dict[int, int] = {}
     pinned: dict[int, int] = {}
     load: dict[int, int] = defaultdict(int)
-    for household_id, linker_id, is_pinned in (
-        _links_touching(code).order_by().values_list("household_id", "linker_id", "pinned")
-    ):
+    links = list(
+        _links_touching(code)
+        .order_by()
+        .values_list("household_id", "linker_id", "pinned", "cross_grid_reason")
+    )
+    # Kept as they are: two-way choices (pinned) and links across micro-grids whose exception
+    # is recorded, while their linker may link; a linker outside the node is looked up.
+    outside = {lk for h, lk, p, r in links if lk not in linker_key and h in in_node and (p or r)}
+    may_link = set(eligible) | set(
+        Linker.objects.filter(pk__in=outside)
+        .filter(eligible_linkers_q(on=on))
+        .order_by()
+        .values_list("id", flat=True)
+        if outside
+        else []
+    )
+    for household_id, linker_id, is_pinned, reason in links:
         key = in_node.get(household_id)
         if key is None:  # a household outside the node: its link stays as it is
             load[linker_id] += 1
             continue
         current[household_id] = linker_id
-        if is_pinned and linker_id in eligible:
+        if (is_pinned or reason) and linker_id in may_link:
             pinned[household_id] = linker_id
             if linker_key.get(linker_id) != key:  # kept across problems: load the linker there
                 load[linker_id] += 1

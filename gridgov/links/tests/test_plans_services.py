@@ -213,3 +213,27 @@ def test_two_cadres_applying_at_once_cannot_both_win(linking, world):
         t.join()
     assert sorted(outcomes)[0] == "applied" and sorted(outcomes)[1].startswith("refused")
     assert Link.objects.filter(plan=plan).count() == plan.figures["total"]["added"]
+
+
+def test_a_link_across_microgrids_with_its_exception_recorded_is_kept(linking, world, make_member):
+    from gridgov.links.services import linker_create
+
+    there = linker_create(
+        person=make_member(world.tree.other_microgrid, name="邻格党员"), kind="member", by=None
+    )
+    link_create(
+        linker=there,
+        household=linking.households[0],
+        cross_grid_reason="住在隔壁，两家熟识",
+        by=None,
+    )
+    plan = plan_compute(node=world.tree.microgrid, by=world.cadre)
+    line = plan.assignments.get(household=linking.households[0])
+    assert line.action == PlanAction.KEEP and line.linker_id == there.pk
+    # The same link ends when its linker may no longer link.
+    from gridgov.links.services import linker_update
+
+    linker_update(linker=there, data={"cannot_link": True, "cannot_link_reason": "外出"}, by=None)
+    plan = plan_compute(node=world.tree.microgrid, by=world.cadre)
+    line = plan.assignments.get(household=linking.households[0])
+    assert line.action == PlanAction.MOVE and line.linker_id != there.pk
