@@ -38,7 +38,9 @@ from ..planning import (
     plan_list,
 )
 
-PLAN_LEVELS = (GridLevel.TOWN, GridLevel.VILLAGE, GridLevel.GROUP, GridLevel.MICROGRID)
+# The places offered in the compute form: towns and villages (and the roots of the user's scope);
+# a group or a micro-grid is chosen by its code (a county has thousands of them).
+PLAN_LEVELS = (GridLevel.TOWN, GridLevel.VILLAGE)
 
 
 class ApproveForm(forms.Form):
@@ -79,7 +81,7 @@ def link_plans(request: HttpRequest) -> HttpResponse:
     user = request.user
     nodes = scope_nodes(user, PLAN_LINKS, PLAN_LEVELS)
     if request.method == "POST":
-        code = (request.POST.get("node") or "").strip()[:18]
+        code = (request.POST.get("code") or request.POST.get("node") or "").strip()[:18]
         node = GridNode.objects.restrict(user, PLAN_LINKS).filter(code=code).first()
         if node is None:
             messages.error(request, _("请选择您范围内的网格"))
