@@ -35,6 +35,7 @@ run: install print-deps
 	$(BIN)/gridgov demo --scale village --if-empty
 	$(BIN)/gridgov demo_signins --if-demo
 	$(BIN)/gridgov demo_matters --if-empty --if-demo
+	$(BIN)/gridgov demo_links --if-empty --if-demo
 	$(BIN)/gridgov serve
 
 demo: install

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("gridgov.api.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("p/", include("gridgov.cases.public_urls")),
+    path("c/", include("gridgov.links.card_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gridgov.accounts.urls")),
     path("", include("gridgov.web.urls")),

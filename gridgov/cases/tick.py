@@ -9,6 +9,7 @@ if it is still due, so a second run finds nothing left to do.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,6 +25,11 @@ from .notify import handlers_of, holders_of, notifications_deliver, notify
 from .step_records import add_event, audit_step, set_level, state_of
 
 BATCH = 500
+
+# Other apps' time-driven work, run by ``gridgov tick`` after the matters': each step returns
+# a line for the command's output. Apps above cases register here from their ``ready()``
+# (cases never imports them).
+TICK_STEPS: list[Callable[[], str]] = []
 
 
 @dataclass

@@ -19,6 +19,8 @@ KIND_LABELS = {
     "party_members": _("党员"),
     "memberships": _("组织成员"),
     "grid_posts": _("网格岗位"),
+    "linkers": _("联户人"),
+    "links": _("联户关系"),
 }
 
 

@@ -239,6 +239,8 @@ class _Import:
                 "persons": ("people.Household", "number", "household"),
                 "party_members": ("orgs.PartyOrganization", "code", "organization"),
                 "memberships": ("orgs.GovernanceBody", "code", "body"),
+                "linkers": ("people.Household", "number", "household"),
+                "links": ("people.Household", "number", "household"),
             }.get(kind)
             low = high = None
             if key:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.rules import rule_value
 from gridgov.people.models import Household, Person
 
-from .models import Linker
+from .models import Linker, LinkerKind
 from .rules import (
     CAPACITY,
     ELDERLY_AGE,
@@ -104,3 +104,18 @@ def priority_households(queryset: QuerySet[Household], *, on: dt.date) -> QueryS
 
 def is_priority(household: Household, *, on: dt.date) -> bool:
     return Household.objects.filter(pk=household.pk).filter(priority_q(on=on)).exists()
+
+
+MEMBER_KINDS = frozenset({"center", "member"})
+
+
+def kind_refusal(person: Person, kind: str) -> str:
+    """Why ``person`` cannot be a linker of ``kind`` (empty: they can): 党员中心户 and 联户党员
+    are party members by definition; the other kinds are the people a village names where
+    members are too few."""
+    if kind in MEMBER_KINDS and not person.is_party_member:
+        return _("%(name)s不是党员，不能作为%(kind)s") % {
+            "name": person.name,
+            "kind": LinkerKind(kind).label,
+        }
+    return ""

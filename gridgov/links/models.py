@@ -425,6 +425,8 @@ class VisitTask(ScopedModel):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Set by ``gridgov tick`` when the task is first found open after its deadline.
+    overdue_at = models.DateTimeField(_("逾期时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("走访任务")

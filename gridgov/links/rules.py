@@ -124,6 +124,12 @@ APPRAISAL_SCALE = define(
     source=_YC,
     description="评分范围 [最低, 最高]",
 )
+APPRAISAL_MIN_SHOWN = define(
+    "links.appraisal.min_shown",
+    3,
+    source=f"{_YC}；只公布汇总，少于此数的汇总不显示，以免推知单户评分（本地实践）",
+    description="评议汇总至少有此数户作答才显示",
+)
 
 # -- Cards ---------------------------------------------------------------------------------------
 

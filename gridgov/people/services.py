@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -47,6 +48,11 @@ HOUSEHOLD_EDITABLE = {
     "is_military_family",
 }
 PERSON_EDITABLE = {"name", "relation", "residence_type", "left_behind", "lives_alone"}
+
+# Called after ``household_update`` changed a household, as ``hook(household=, before=, by=)``
+# with ``before`` the changed fields' old values, in the same transaction. Apps above people
+# register here (``links``: a household newly 低保 or under monitoring calls for a visit).
+HOUSEHOLD_CHANGE_HOOKS: list[Callable[..., None]] = []
 
 
 def _bump(node_id: int, **deltas: int) -> None:
@@ -106,7 +112,13 @@ def household_update(*, household: Household, data: dict[str, Any], by: Any) -> 
         data = dict(data)
         if "head" in data:
             household_head_set(household=household, person=data.pop("head"), by=by)
-        return object_update(instance=household, data=data)
+        before = {field: getattr(household, field) for field in data}
+        household = object_update(instance=household, data=data)
+        changed = {f: v for f, v in before.items() if getattr(household, f) != v}
+        if changed:
+            for hook in HOUSEHOLD_CHANGE_HOOKS:
+                hook(household=household, before=changed, by=by)
+        return household
 
 
 @transaction.atomic

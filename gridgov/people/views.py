@@ -25,6 +25,10 @@ from .services import person_reveal, person_sensitive_view
 # Functions (user, person) -> context entries of the person page, added by the apps that build
 # on people in their AppConfig.ready() (orgs: ``orgs.selectors.person_page_part``).
 PERSON_PAGE_PARTS: list[Callable[[Any, Person], dict[str, Any]]] = []
+# Functions (user, household) -> (template, context) or None: sections of the household page
+# added by the apps that build on people (links: the household's linker and link history).
+# Each template is included with its context as ``part``.
+HOUSEHOLD_PAGE_PARTS: list[Callable[[Any, Household], tuple[str, dict[str, Any]] | None]] = []
 
 
 @page_view
@@ -105,6 +109,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
             "crumbs": grid_crumbs(user, household.microgrid),
             "members": members,
             "moves": moves,
+            "parts": [p for part in HOUSEHOLD_PAGE_PARTS if (p := part(user, household))],
             "nav": "households",
         },
     )

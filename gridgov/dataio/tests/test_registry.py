@@ -11,6 +11,7 @@ from gridgov.dataio.kinds import KINDS
 from gridgov.dataio.registry import EXPORTS
 from gridgov.dataio.schemas import LOAD_ORDER, SCHEMAS, choices_of
 from gridgov.dataio.validation import parse_choice
+from gridgov.links.models import LinkerKind
 from gridgov.orgs.models import BodyKind, BodyRole, GridPostKind, MemberStatus, OrgKind
 from gridgov.people.dataio import SEX
 from gridgov.people.models import (
@@ -32,6 +33,8 @@ ORDER = [
     "party_members",
     "memberships",
     "grid_posts",
+    "linkers",
+    "links",
 ]
 
 # Every choice column of every kind, with the model choices it stores.
@@ -48,6 +51,7 @@ CHOICE_COLUMNS = {
     ("party_members", "status"): MemberStatus,
     ("memberships", "role"): BodyRole,
     ("grid_posts", "kind"): GridPostKind,
+    ("linkers", "kind"): LinkerKind,
 }
 
 

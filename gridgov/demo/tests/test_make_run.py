@@ -125,6 +125,7 @@ def test_make_run_twice_then_serve_signed_in(run_env, tmp_path):
         "demo",
         "demo_signins",
         "demo_matters",
+        "demo_links",
         "serve",
     ], "the Makefile's run recipe changed: update this test to what it runs now"
     *setup, serve = steps
@@ -133,8 +134,11 @@ def test_make_run_twice_then_serve_signed_in(run_env, tmp_path):
         run(argv, run_env)
     first = snapshot(run_env)
     counts = json.loads(first)["counts"]
-    assert counts["cases.Matter"] == 40 and counts["grid.GridNode"] > 0, counts
+    # 40 demo matters, and one a demo visit found (demo_links).
+    assert counts["cases.Matter"] == 41 and counts["grid.GridNode"] > 0, counts
     assert counts["people.Household"] > 0 and counts["accounts.Assignment"] == len(Role)
+    assert counts["links.Link"] > 0 and counts["links.Visit"] > 0, counts
+    assert counts["links.LinkPlan"] == 2 and counts["links.CardToken"] > 0, counts
     for argv in setup:
         run(argv, run_env)
     assert snapshot(run_env) == first  # the second run changes nothing

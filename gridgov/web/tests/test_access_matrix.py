@@ -138,8 +138,40 @@ def photo_path(o, user) -> str:
 # coverage; plans; visits; contact cards). Objects of village A or B that a row needs are made by
 # the row's path function from ``o["world"]`` (see ``matter_of``).
 
+MANAGE_LINKS = "manage_links"
+
+
+def link_of(o):
+    """A link in force of village A (in scope) or B, with its linker; made once."""
+    from gridgov.links.services import link_create, linker_create
+
+    world = o["world"]
+    made = world.__dict__.setdefault("web_links", {})
+    if o["inside"] not in made:
+        person = world.spouse if o["inside"] else world.other_person
+        household = world.household if o["inside"] else world.other_household
+        linker = linker_create(person=person, kind="other", by=None)
+        made[o["inside"]] = link_create(linker=linker, household=household, by=None)
+    return made[o["inside"]]
+
+
 LINKS_WEB_LINKING: list[Case] = [
     page("web:links", "/links/", (VIEW,)),
+    web("web:links", lambda o: f"/links/?node={o['village'].code}"),
+    page("web:link_register", "/links/register/", (VIEW,)),
+    page("web:link_new", "/links/register/new/", (MANAGE_LINKS,)),
+    Case(
+        "web:link_end",
+        lambda o, user: f"/links/register/{link_of(o).pk}/end/",
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {"reason": "迁出本村"},
+        ok=302,
+    ),
+    page("web:linkers", "/links/linkers/", (VIEW,)),
+    page("web:linker_new", "/links/linkers/new/", (MANAGE_LINKS,)),
+    Case("web:linker", lambda o, user: f"/links/linkers/{link_of(o).linker_id}/", (VIEW,)),
+    web("web:link_map", lambda o: f"/links/map/?node={o['village'].code}"),
 ]
 
 
@@ -191,10 +223,140 @@ LINKS_WEB_PLANS: list[Case] = [
 ]
 
 
-LINKS_WEB_VISITS: list[Case] = []
+RECORD_VISIT, MANAGE_LINKS = "record_visit", "manage_links"
 
 
-LINKS_WEB_CARDS: list[Case] = []
+def visit_of(o):
+    """A visit to the household of village A (in scope) or B, by that village's cadre; made
+    once. Its household is linked to a linker of that village (for appraisals)."""
+    from gridgov.links.services import link_create, linker_create
+    from gridgov.links.visits import visit_record
+
+    world = o["world"]
+    made = world.__dict__.setdefault("link_visits", {})
+    if o["inside"] not in made:
+        household = world.household if o["inside"] else world.other_household
+        person = world.head if o["inside"] else world.other_person
+        linker = linker_create(person=person, kind="member", by=None)
+        link_create(linker=linker, household=household, by=None)
+        cadre = world.cadre if o["inside"] else world.outsider
+        made[o["inside"]] = visit_record(
+            household=household,
+            by=cadre,
+            outcome="met",
+            photo=SimpleUploadedFile("v.png", b"\x89PNG\r\n\x1a\n" + bytes(32), "image/png"),
+        )
+    return made[o["inside"]]
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _period() -> str:
+    from django.utils import timezone
+
+    from gridgov.links.periods import appraisal_period
+
+    return appraisal_period(timezone.localdate())
+
+
+def visit_path(suffix: str = "") -> Callable[[dict, Any], str]:
+    return lambda o, user: f"/links/visits/{visit_of(o).pk}/{suffix}"
+
+
+LINKS_WEB_VISITS: list[Case] = [
+    page("web:links_visits", "/links/visits/", (VIEW,)),
+    page("web:visit_new", "/links/visits/new/", (RECORD_VISIT,)),
+    web(
+        "web:visit_new",
+        lambda o: f"/links/visits/new/?household={o['household'].number}",
+        (RECORD_VISIT,),
+    ),
+    web(
+        "web:visit_new",
+        lambda o: "/links/visits/new/",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "outcome": "not_home"},
+        ok=302,
+    ),
+    Case("web:visit_detail", visit_path(), (VIEW,)),
+    Case(
+        "web:visit_matter",
+        visit_path("matter/"),
+        (RECORD_VISIT, REPORT),
+        method="post",
+        data=lambda o: {"category": "dispute", "description": "邻里纠纷"},
+        ok=302,
+    ),
+    Case("web:visit_photo", visit_path("photo/"), (VIEW,)),
+    page("web:visit_tasks", "/links/visits/tasks/", (VIEW,)),
+    page("web:household_event_new", "/links/visits/events/new/", (RECORD_VISIT,)),
+    web(
+        "web:household_event_new",
+        lambda o: "/links/visits/events/new/",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "kind": "hospital",
+            "occurred_on": _today(),
+        },
+        ok=302,
+    ),
+    web("web:links_compliance", lambda o: f"/links/visits/compliance/?node={o['village'].code}"),
+    page("web:appraisals", "/links/visits/appraisals/", (VIEW,)),
+    page("web:appraisal_new", "/links/visits/appraisals/new/", (MANAGE_LINKS,)),
+    Case(
+        "web:appraisal_new",
+        lambda o, user: (visit_of(o), "/links/visits/appraisals/new/")[1],
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "period": _period(), "score": "4"},
+        ok=302,
+    ),
+]
+
+
+PRINT = "print_cards"
+
+
+def card_token_path(o, user) -> str:
+    """The public page of a card of the household of village A (or B): a token issued once."""
+    from gridgov.links.cards import card_path, card_tokens_issue
+
+    household = o["household"]
+    return card_path(card_tokens_issue(households=[household], by=None)[household.pk])
+
+
+def card_revoke_path(o, user) -> str:
+    card_token_path(o, user)  # a valid token to revoke (each call is rolled back)
+    return "/api/v1/link-cards/revoke"
+
+
+LINKS_WEB_CARDS: list[Case] = [
+    web("web:link_cards", lambda o: f"/links/cards/?node={o['village'].code}", (PRINT,)),
+    web(
+        "web:link_cards_pdf",
+        lambda o: f"/links/cards/{o['village'].code}/list.pdf",
+        (PRINT,),
+        method="post",
+    ),
+    web(
+        "web:link_cards_revoke",
+        lambda o: f"/links/cards/{o['village'].code}/revoke/",
+        (PRINT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number},
+        ok=302,
+    ),
+]
+
+# The phone page a card's QR code opens (/c/, no sign-in).
+LINKS_PUBLIC_CARDS: list[Case] = [Case("card:page", card_token_path, ANY)]
 
 
 WEB_CASES = [
@@ -336,6 +498,7 @@ PUBLIC_CASES = [
         data=lambda o: {"reason": "路灯又坏了"},
         ok=302,
     ),
+    *LINKS_PUBLIC_CARDS,
 ]
 
 
@@ -348,7 +511,70 @@ def api_list(key: str, path: str, actions=(VIEW,)) -> Case:
 
 
 # Rows of the links app's API operations, one list per part (as the pages above).
-LINKS_API_LINKING: list[Case] = []
+def linking_of(o) -> dict[str, Any]:
+    """A linker of village A (the world's member, 陈大明) or B (赵秘密) linked to a household of
+    its village, and a household of that village with no link yet; made once."""
+    from gridgov.links.services import link_create, linker_create
+    from gridgov.people.services import household_create
+
+    world = o["world"]
+    made = world.__dict__.setdefault("api_links", {})
+    if o["inside"] not in made:
+        if o["inside"]:
+            person, household, microgrid = world.head, world.household, world.tree.microgrid
+        else:
+            person, household = world.other_person, world.other_household
+            microgrid = world.tree.other_microgrid
+        linker = linker_create(person=person, kind="center", by=None)
+        link = link_create(linker=linker, household=household, by=None)
+        free = household_create(
+            number=f"{microgrid.code}9001", microgrid=microgrid, address="待联系户", by=None
+        )
+        made[o["inside"]] = {"linker": linker, "link": link, "free": free}
+    return made[o["inside"]]
+
+
+LINKS_API_LINKING: list[Case] = [
+    api_list("GET /api/v1/links", "/links"),
+    api_list("GET /api/v1/links/mine", "/links/mine", ANY),
+    api_case("GET /api/v1/links/{link_id}", lambda o: f"/links/{linking_of(o)['link'].pk}"),
+    api_case(
+        "POST /api/v1/links",
+        lambda o: "/links",
+        ("manage_links",),
+        method="post",
+        data=lambda o: {
+            "linker": linking_of(o)["linker"].pk,
+            "household": linking_of(o)["free"].number,
+        },
+        ok=201,
+    ),
+    api_case(
+        "POST /api/v1/links/{link_id}/end",
+        lambda o: f"/links/{linking_of(o)['link'].pk}/end",
+        ("manage_links",),
+        method="post",
+        data=lambda o: {"reason": "户迁出"},
+    ),
+    api_list("GET /api/v1/linkers", "/linkers"),
+    api_case("GET /api/v1/linkers/{linker_id}", lambda o: f"/linkers/{linking_of(o)['linker'].pk}"),
+    api_case(
+        "POST /api/v1/linkers",
+        lambda o: "/linkers",
+        ("manage_links",),
+        method="post",
+        data=lambda o: {"person": o["person"].pk, "kind": "village_cadre"},
+        ok=201,
+    ),
+    api_case(
+        "PATCH /api/v1/linkers/{linker_id}",
+        lambda o: f"/linkers/{linking_of(o)['linker'].pk}",
+        ("manage_links",),
+        method="patch",
+        data=lambda o: {"phone_consent": True},
+    ),
+    api_case("GET /api/v1/link-coverage", lambda o: f"/link-coverage?under={o['village'].code}"),
+]
 
 
 LINKS_API_PLANS: list[Case] = [
@@ -390,10 +616,74 @@ LINKS_API_PLANS: list[Case] = [
 ]
 
 
-LINKS_API_VISITS: list[Case] = []
+LINKS_API_VISITS: list[Case] = [
+    api_list("GET /api/v1/visits", "/visits"),
+    Case(
+        "GET /api/v1/visits/{visit_id}", lambda o, user: f"/api/v1/visits/{visit_of(o).pk}", (VIEW,)
+    ),
+    api_case(
+        "POST /api/v1/visits",
+        lambda o: "/visits",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number, "outcome": "not_home"},
+        ok=201,
+    ),
+    Case(
+        "POST /api/v1/visits/{visit_id}/matter",
+        lambda o, user: f"/api/v1/visits/{visit_of(o).pk}/matter",
+        (RECORD_VISIT, REPORT),
+        method="post",
+        data=lambda o: {"category": "dispute", "description": "邻里纠纷"},
+        ok=201,
+    ),
+    api_case(
+        "GET /api/v1/visits/compliance", lambda o: f"/visits/compliance?node={o['village'].code}"
+    ),
+    api_list("GET /api/v1/visit-tasks", "/visit-tasks"),
+    api_list("GET /api/v1/household-events", "/household-events"),
+    api_case(
+        "POST /api/v1/household-events",
+        lambda o: "/household-events",
+        (RECORD_VISIT,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "kind": "hospital",
+            "occurred_on": _today(),
+        },
+        ok=201,
+    ),
+    api_list("GET /api/v1/appraisals", "/appraisals"),
+    Case(
+        "POST /api/v1/appraisals",
+        lambda o, user: (visit_of(o), "/api/v1/appraisals")[1],
+        (MANAGE_LINKS,),
+        method="post",
+        data=lambda o: {
+            "household": o["household"].number,
+            "linker": visit_of(o).household.links.get().linker_id,
+            "score": 4,
+        },
+        ok=201,
+    ),
+]
 
 
-LINKS_API_CARDS: list[Case] = []
+LINKS_API_CARDS: list[Case] = [
+    Case(
+        "GET /api/v1/link-cards",
+        lambda o, user: f"/api/v1/link-cards?under={o['village'].code}&kind=list",
+        (PRINT,),
+    ),
+    Case(
+        "POST /api/v1/link-cards/revoke",
+        card_revoke_path,
+        (PRINT,),
+        method="post",
+        data=lambda o: {"household": o["household"].number},
+    ),
+]
 
 
 API_CASES = [
@@ -854,7 +1144,7 @@ def _web_names(patterns, prefix="") -> set[str]:
 
 def test_the_matrix_covers_every_page_and_operation():
     names = _web_names(get_resolver().url_patterns)
-    pages = {n for n in names if n.startswith(("web:", "public:", "accounts:"))}
+    pages = {n for n in names if n.startswith(("web:", "public:", "accounts:", "card:"))}
     covered = {c.key for c in WEB_CASES + PUBLIC_CASES} | set(WEB_EXEMPT)
     assert pages == covered, f"pages without a row: {pages - covered}; stale: {covered - pages}"
     schema = api.get_openapi_schema()

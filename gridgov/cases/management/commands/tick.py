@@ -5,7 +5,7 @@ Idempotent and safe when two run at once (see ``gridgov.cases.tick``).
 
 from django.core.management.base import BaseCommand
 
-from gridgov.cases.tick import matters_tick
+from gridgov.cases.tick import TICK_STEPS, matters_tick
 from gridgov.core.context import Source, actor_context
 
 
@@ -19,3 +19,8 @@ class Command(BaseCommand):
             f"预警 {result.warned}，逾期上报 {result.escalated}，最高层级逾期 {result.overdue_at_top}，"
             f"外发 {result.sent}（失败 {result.failed}）"
         )
+        for step in TICK_STEPS:
+            with actor_context(source=Source.SYSTEM):
+                line = step()
+            if line:
+                self.stdout.write(line)
