@@ -622,3 +622,61 @@ def plan_lines(
     if microgrid:
         qs = qs.filter(microgrid__code=microgrid)
     return qs.order_by("microgrid_id", "household_id")
+
+
+def plan_map_data(plan: LinkPlan) -> dict[str, Any] | None:
+    """The plan drawn as ``links/partials/link_map.html`` draws the links in force: households
+    coloured by their status in the plan, the plan's linkers, and a line from each household
+    to its linker in the plan (None above a village, as the map of links). Three queries."""
+    from .selectors import (
+        MAP_LEVELS,
+        MAP_LINKED,
+        MAP_MAX_HOUSEHOLDS,
+        MAP_PRIORITY_UNLINKED,
+        MAP_UNLINKED,
+    )
+
+    if plan.node.level not in MAP_LEVELS:
+        return None
+    rows = list(
+        plan.assignments.order_by("microgrid_id", "household_id").values_list(
+            "household__lat", "household__lng", "linker_id", "priority"
+        )[: MAP_MAX_HOUSEHOLDS + 1]
+    )
+    truncated = len(rows) > MAP_MAX_HOUSEHOLDS
+    rows = rows[:MAP_MAX_HOUSEHOLDS]
+    linker_ids = {lk for _a, _b, lk, _p in rows if lk is not None}
+    places = {
+        pk: (name, lat, lng)
+        for pk, name, lat, lng in Linker.objects.filter(pk__in=linker_ids)
+        .order_by()
+        .values_list("id", "person__name", "person__household__lat", "person__household__lng")
+    }
+    households: list[list[Any]] = []
+    lines: list[list[float]] = []
+    unplaced = 0
+    for lat, lng, linker_id, prio in rows:
+        if lat is None or lng is None:
+            unplaced += 1
+            continue
+        here = (round(lat, 6), round(lng, 6))
+        if linker_id is None:
+            status = MAP_PRIORITY_UNLINKED if prio else MAP_UNLINKED
+        else:
+            status = MAP_LINKED
+            _name, llat, llng = places.get(linker_id, ("", None, None))
+            if llat is not None and llng is not None:
+                lines.append([here[0], here[1], round(llat, 6), round(llng, 6)])
+        households.append([here[0], here[1], status])
+    linkers = [
+        [round(lat, 6), round(lng, 6), name]
+        for name, lat, lng in places.values()
+        if lat is not None and lng is not None
+    ]
+    return {
+        "households": households,
+        "linkers": linkers,
+        "lines": lines,
+        "unplaced": unplaced,
+        "truncated": truncated,
+    }

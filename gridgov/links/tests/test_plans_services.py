@@ -237,3 +237,24 @@ def test_a_link_across_microgrids_with_its_exception_recorded_is_kept(linking, w
     plan = plan_compute(node=world.tree.microgrid, by=world.cadre)
     line = plan.assignments.get(household=linking.households[0])
     assert line.action == PlanAction.MOVE and line.linker_id != there.pk
+
+
+def test_the_plans_map_data_draws_the_plan_not_the_links_in_force(
+    world, make_member, make_household
+):
+    from gridgov.links.planning import plan_map_data
+    from gridgov.links.services import linker_create
+
+    linker = linker_create(person=make_member(name="近邻"), kind="member", by=None)
+    Household.objects.filter(pk=linker.person.household_id).update(lat=23.0, lng=113.0)
+    for i in range(3):
+        make_household(lat=23.0, lng=113.0 + 0.001 * (i + 1), is_dibao=i == 0)
+    plan = plan_compute(node=world.tree.microgrid, by=None)
+    data = plan_map_data(plan)
+    assert data is not None and data["linkers"] == [[23.0, 113.0, "近邻"]]
+    located = Household.objects.within(world.tree.microgrid.code).exclude(lat=None).count()
+    assert len(data["households"]) == located
+    assert data["unplaced"] == plan.assignments.count() - located
+    assert len(data["lines"]) == located  # capacity 20 covers them all
+    assert not Link.objects.exists()
+    assert plan_map_data(plan_compute(node=world.tree.county, by=None)) is None

@@ -36,6 +36,7 @@ from ..planning import (
     plan_is_stale,
     plan_lines,
     plan_list,
+    plan_map_data,
 )
 
 # The places offered in the compute form: towns and villages (and the roots of the user's scope);
@@ -139,6 +140,8 @@ def link_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": [(a, PlanAction(a).label) for a in (*DIFF_ACTIONS, PlanAction.UNCOVERED)],
             "stale": plan_is_stale(plan) if open_ else False,
             "approve_form": ApproveForm(initial={"meeting_on": timezone.localdate()}),
+            # For the map partial at the page's {# map #} (links/partials/link_map.html).
+            "map_data": plan_map_data(plan),
         },
     )
 
