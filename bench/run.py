@@ -14,11 +14,14 @@ For each engine, in one run and on the same machine:
 then, after the import stages of both engines:
   7. API load: 32 clients creating and updating matters against gunicorn for 60 s, beside
      ``GET /api/v1/me`` in the same run, every acknowledged matter checked (bench/load.py);
-  8. routing: point → micro-grid lookups per second on the nanhai boundaries (bench/routing.py).
+  8. routing: point → micro-grid lookups per second on the nanhai boundaries (bench/routing.py);
+  9. the link plan (联户方案) at nanhai scale: compute, exact check, greedy baseline, re-plan, and
+     storing the plan on each engine (bench/links_plan.py).
 
     make bench                              # nanhai scale (≈4 million rows), both engines
     make bench BENCH_ARGS="--scale county"  # smaller
     python -m bench.run --only load,routing # only the API load and the routing benchmarks
+    python -m bench.run --only links_plan   # only the link plan benchmark
     python -m bench.run --only load --load-seconds 10 --engines sqlite   # a quick load run
 Figures go to stdout and bench/results/.
 """
@@ -230,7 +233,7 @@ def run_module(module: str, *args: str) -> None:
         raise SystemExit(f"failed: python -m {module} {' '.join(args)}")
 
 
-STAGES = ["import", "load", "routing"]
+STAGES = ["import", "load", "routing", "links_plan"]
 
 
 def main() -> None:
@@ -245,7 +248,10 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default=",".join(STAGES),
-        help="comma-separated stages to run: import (stages 1–6), load (7), routing (8)",
+        help=(
+            "comma-separated stages to run: import (stages 1–6), load (7), routing (8), "
+            "links_plan (9)"
+        ),
     )
     parser.add_argument("--load-clients", type=int, default=32)
     parser.add_argument("--load-seconds", type=float, default=60.0)
@@ -268,6 +274,8 @@ def main() -> None:
         )
     if "routing" in only:
         run_module("bench.routing", "--seed", str(args.seed))
+    if "links_plan" in only:
+        run_module("bench.links_plan", "--seed", str(args.seed), "--engines", args.engines)
 
 
 def bench_import(args: argparse.Namespace) -> None:

@@ -130,7 +130,10 @@ def _problem_key(path: str, same_microgrid: bool) -> str:
 
 def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
     """The node's households, eligible linkers and links in force, one problem per micro-grid
-    (per village when links may cross micro-grids), in a fixed number of queries."""
+    (per village when links may cross micro-grids), in a fixed number of queries.
+
+    Two-way choices (pinned) and links across micro-grids with a recorded exception are kept
+    as they are while their linker may link, and use the linker's capacity."""
     code = node.code
     same_mg = bool(params.get("same_microgrid", True))
     table: dict[str, list[int]] = params.get("capacity") or rule_value(CAPACITY)
@@ -143,9 +146,9 @@ def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
 
     grids = {
         c: (pk, name, lat, lng)
-        for pk, c, name, lat, lng in GridNode.objects.filter(
-            Q(code__gte=code, code__lt=code + "~")
-        ).values_list("id", "code", "name", "lat", "lng")
+        for pk, c, name, lat, lng in GridNode.objects.filter(Q(code__gte=code, code__lt=code + "~"))
+        .order_by()
+        .values_list("id", "code", "name", "lat", "lng")
     }
     linkers = list(
         Linker.objects.within(code)
@@ -158,24 +161,41 @@ def plan_load(node: GridNode, params: dict[str, Any], *, on: dt.date) -> Loaded:
     hh_rows = list(
         Household.objects.within(code)
         .values_list("id", "lat", "lng", "grid_path", "microgrid_id")
-        .order_by("grid_path", "id")
+        .order_by()  # grouped per problem below; in the table's order (no sort of the county)
     )
     priority = set(
-        Household.objects.within(code).filter(priority_q(on=on)).values_list("id", flat=True)
+        Household.objects.within(code)
+        .filter(priority_q(on=on))
+        .order_by()
+        .values_list("id", flat=True)
     )
     in_node = {row[0]: _problem_key(row[3], same_mg) for row in hh_rows}
     current: dict[int, int] = {}
     pinned: dict[int, int] = {}
     load: dict[int, int] = defaultdict(int)
-    for household_id, linker_id, is_pinned in _links_touching(code).values_list(
-        "household_id", "linker_id", "pinned"
-    ):
+    links = list(
+        _links_touching(code)
+        .order_by()
+        .values_list("household_id", "linker_id", "pinned", "cross_grid_reason")
+    )
+    # Kept as they are: two-way choices (pinned) and links across micro-grids whose exception
+    # is recorded, while their linker may link; a linker outside the node is looked up.
+    outside = {lk for h, lk, p, r in links if lk not in linker_key and h in in_node and (p or r)}
+    may_link = set(eligible) | set(
+        Linker.objects.filter(pk__in=outside)
+        .filter(eligible_linkers_q(on=on))
+        .order_by()
+        .values_list("id", flat=True)
+        if outside
+        else []
+    )
+    for household_id, linker_id, is_pinned, reason in links:
         key = in_node.get(household_id)
         if key is None:  # a household outside the node: its link stays as it is
             load[linker_id] += 1
             continue
         current[household_id] = linker_id
-        if is_pinned and linker_id in eligible:
+        if (is_pinned or reason) and linker_id in may_link:
             pinned[household_id] = linker_id
             if linker_key.get(linker_id) != key:  # kept across problems: load the linker there
                 load[linker_id] += 1
@@ -414,7 +434,7 @@ def plan_approve(*, plan: LinkPlan, by: Any, meeting: str, meeting_on: dt.date) 
             errors["meeting_on"] = _("请填写会议日期")
         elif meeting_on > _today():
             errors["meeting_on"] = _("会议日期不能晚于今天")
-        elif meeting_on < plan.computed_at.date() - dt.timedelta(days=1):
+        elif meeting_on < timezone.localdate(plan.computed_at):
             errors["meeting_on"] = _("会议日期早于方案计算日期")
         if errors:
             raise ValidationError(errors)
@@ -506,9 +526,9 @@ def _apply_lines(plan: LinkPlan, by: Any) -> Applied:
         ended += open_links.filter(start_on__lt=today).update(end_on=yesterday, end_reason=reason)
         ended += open_links.filter(start_on__gte=today).update(end_on=today, end_reason=reason)
     linker_paths = dict(
-        Linker.objects.filter(
-            pk__in={lk for _h, lk, a, _p in changing if lk is not None}
-        ).values_list("id", "grid_path")
+        Linker.objects.filter(pk__in={lk for _h, lk, a, _p in changing if lk is not None})
+        .order_by()
+        .values_list("id", "grid_path")
     )
     new = [
         Link(
@@ -602,3 +622,61 @@ def plan_lines(
     if microgrid:
         qs = qs.filter(microgrid__code=microgrid)
     return qs.order_by("microgrid_id", "household_id")
+
+
+def plan_map_data(plan: LinkPlan) -> dict[str, Any] | None:
+    """The plan drawn as ``links/partials/link_map.html`` draws the links in force: households
+    coloured by their status in the plan, the plan's linkers, and a line from each household
+    to its linker in the plan (None above a village, as the map of links). Three queries."""
+    from .selectors import (
+        MAP_LEVELS,
+        MAP_LINKED,
+        MAP_MAX_HOUSEHOLDS,
+        MAP_PRIORITY_UNLINKED,
+        MAP_UNLINKED,
+    )
+
+    if plan.node.level not in MAP_LEVELS:
+        return None
+    rows = list(
+        plan.assignments.order_by("microgrid_id", "household_id").values_list(
+            "household__lat", "household__lng", "linker_id", "priority"
+        )[: MAP_MAX_HOUSEHOLDS + 1]
+    )
+    truncated = len(rows) > MAP_MAX_HOUSEHOLDS
+    rows = rows[:MAP_MAX_HOUSEHOLDS]
+    linker_ids = {lk for _a, _b, lk, _p in rows if lk is not None}
+    places = {
+        pk: (name, lat, lng)
+        for pk, name, lat, lng in Linker.objects.filter(pk__in=linker_ids)
+        .order_by()
+        .values_list("id", "person__name", "person__household__lat", "person__household__lng")
+    }
+    households: list[list[Any]] = []
+    lines: list[list[float]] = []
+    unplaced = 0
+    for lat, lng, linker_id, prio in rows:
+        if lat is None or lng is None:
+            unplaced += 1
+            continue
+        here = (round(lat, 6), round(lng, 6))
+        if linker_id is None:
+            status = MAP_PRIORITY_UNLINKED if prio else MAP_UNLINKED
+        else:
+            status = MAP_LINKED
+            _name, llat, llng = places.get(linker_id, ("", None, None))
+            if llat is not None and llng is not None:
+                lines.append([here[0], here[1], round(llat, 6), round(llng, 6)])
+        households.append([here[0], here[1], status])
+    linkers = [
+        [round(lat, 6), round(lng, 6), name]
+        for name, lat, lng in places.values()
+        if lat is not None and lng is not None
+    ]
+    return {
+        "households": households,
+        "linkers": linkers,
+        "lines": lines,
+        "unplaced": unplaced,
+        "truncated": truncated,
+    }

@@ -26,8 +26,11 @@ def cadre_client(world):
 def test_compute_from_the_list_then_approve_and_apply(linking, world, cadre_client):
     page = cadre_client.get("/links/plans/")
     assert page.status_code == 200
-    assert world.tree.microgrid.code in page.content.decode()
-    response = cadre_client.post("/links/plans/", {"node": world.tree.microgrid.code})
+    assert world.tree.village.code in page.content.decode()
+    # A micro-grid is chosen by its code (the list offers towns and villages).
+    response = cadre_client.post(
+        "/links/plans/", {"node": world.tree.village.code, "code": world.tree.microgrid.code}
+    )
     plan = LinkPlan.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/links/plans/{plan.pk}/"
     detail = cadre_client.get(f"/links/plans/{plan.pk}/").content.decode()
@@ -77,7 +80,8 @@ def test_out_of_scope_plans_are_404(linking, world, make_user):
     for verb in ("approve", "apply", "discard"):
         assert outsider.post(f"/links/plans/{plan.pk}/{verb}/").status_code == 404
     # Computing for a node outside one's scope stores nothing.
-    outsider.post("/links/plans/", {"node": world.tree.microgrid.code})
+    response = outsider.post("/links/plans/", {"code": world.tree.microgrid.code}, follow=True)
+    assert "请选择您范围内的网格" in response.content.decode()
     assert LinkPlan.objects.count() == 1
     viewer = Client()
     viewer.force_login(make_user(Role.VIEWER, world.tree.village))

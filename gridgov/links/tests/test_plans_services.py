@@ -86,6 +86,15 @@ def test_approval_names_the_meeting_and_its_date(linking, world):
             meeting_on=timezone.localdate() + dt.timedelta(1),
         )
     assert set(refused.value.message_dict) == {"meeting_on"}
+    # A meeting the day before the plan was computed cannot have approved it; that day can.
+    day = timezone.localdate(plan.computed_at)
+    with pytest.raises(ValidationError) as refused:
+        plan_approve(
+            plan=plan, by=world.cadre, meeting="党员大会", meeting_on=day - dt.timedelta(1)
+        )
+    assert set(refused.value.message_dict) == {"meeting_on"}
+    plan = plan_approve(plan=plan, by=world.cadre, meeting="党员大会", meeting_on=day)
+    assert plan.approval_meeting_on == day
 
 
 def test_a_cadre_of_another_village_cannot_plan_here(linking, world):
@@ -204,3 +213,48 @@ def test_two_cadres_applying_at_once_cannot_both_win(linking, world):
         t.join()
     assert sorted(outcomes)[0] == "applied" and sorted(outcomes)[1].startswith("refused")
     assert Link.objects.filter(plan=plan).count() == plan.figures["total"]["added"]
+
+
+def test_a_link_across_microgrids_with_its_exception_recorded_is_kept(linking, world, make_member):
+    from gridgov.links.services import linker_create
+
+    there = linker_create(
+        person=make_member(world.tree.other_microgrid, name="邻格党员"), kind="member", by=None
+    )
+    link_create(
+        linker=there,
+        household=linking.households[0],
+        cross_grid_reason="住在隔壁，两家熟识",
+        by=None,
+    )
+    plan = plan_compute(node=world.tree.microgrid, by=world.cadre)
+    line = plan.assignments.get(household=linking.households[0])
+    assert line.action == PlanAction.KEEP and line.linker_id == there.pk
+    # The same link ends when its linker may no longer link.
+    from gridgov.links.services import linker_update
+
+    linker_update(linker=there, data={"cannot_link": True, "cannot_link_reason": "外出"}, by=None)
+    plan = plan_compute(node=world.tree.microgrid, by=world.cadre)
+    line = plan.assignments.get(household=linking.households[0])
+    assert line.action == PlanAction.MOVE and line.linker_id != there.pk
+
+
+def test_the_plans_map_data_draws_the_plan_not_the_links_in_force(
+    world, make_member, make_household
+):
+    from gridgov.links.planning import plan_map_data
+    from gridgov.links.services import linker_create
+
+    linker = linker_create(person=make_member(name="近邻"), kind="member", by=None)
+    Household.objects.filter(pk=linker.person.household_id).update(lat=23.0, lng=113.0)
+    for i in range(3):
+        make_household(lat=23.0, lng=113.0 + 0.001 * (i + 1), is_dibao=i == 0)
+    plan = plan_compute(node=world.tree.microgrid, by=None)
+    data = plan_map_data(plan)
+    assert data is not None and data["linkers"] == [[23.0, 113.0, "近邻"]]
+    located = Household.objects.within(world.tree.microgrid.code).exclude(lat=None).count()
+    assert len(data["households"]) == located
+    assert data["unplaced"] == plan.assignments.count() - located
+    assert len(data["lines"]) == located  # capacity 20 covers them all
+    assert not Link.objects.exists()
+    assert plan_map_data(plan_compute(node=world.tree.county, by=None)) is None

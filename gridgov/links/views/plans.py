@@ -36,9 +36,12 @@ from ..planning import (
     plan_is_stale,
     plan_lines,
     plan_list,
+    plan_map_data,
 )
 
-PLAN_LEVELS = (GridLevel.TOWN, GridLevel.VILLAGE, GridLevel.GROUP, GridLevel.MICROGRID)
+# The places offered in the compute form: towns and villages (and the roots of the user's scope);
+# a group or a micro-grid is chosen by its code (a county has thousands of them).
+PLAN_LEVELS = (GridLevel.TOWN, GridLevel.VILLAGE)
 
 
 class ApproveForm(forms.Form):
@@ -79,7 +82,7 @@ def link_plans(request: HttpRequest) -> HttpResponse:
     user = request.user
     nodes = scope_nodes(user, PLAN_LINKS, PLAN_LEVELS)
     if request.method == "POST":
-        code = (request.POST.get("node") or "").strip()[:18]
+        code = (request.POST.get("code") or request.POST.get("node") or "").strip()[:18]
         node = GridNode.objects.restrict(user, PLAN_LINKS).filter(code=code).first()
         if node is None:
             messages.error(request, _("请选择您范围内的网格"))
@@ -137,6 +140,8 @@ def link_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": [(a, PlanAction(a).label) for a in (*DIFF_ACTIONS, PlanAction.UNCOVERED)],
             "stale": plan_is_stale(plan) if open_ else False,
             "approve_form": ApproveForm(initial={"meeting_on": timezone.localdate()}),
+            # For the map partial at the page's {# map #} (links/partials/link_map.html).
+            "map_data": plan_map_data(plan),
         },
     )
 
