@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -140,8 +141,8 @@ def link_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": [(a, PlanAction(a).label) for a in (*DIFF_ACTIONS, PlanAction.UNCOVERED)],
             "stale": plan_is_stale(plan) if open_ else False,
             "approve_form": ApproveForm(initial={"meeting_on": timezone.localdate()}),
-            # For the map partial at the page's {# map #} (links/partials/link_map.html).
             "map_data": plan_map_data(plan),
+            "tile_url": getattr(settings, "TILE_URL", ""),
         },
     )
 
