@@ -165,7 +165,7 @@ def demo_links_create(*, seed: int = 1) -> DemoLinks:
         plan=plan,
         by=cadre,
         meeting="党员大会审议通过联户方案",
-        meeting_on=today - dt.timedelta(days=1),
+        meeting_on=today,
     )
     plan_apply(plan=plan, by=cadre)
     out.links = Link.objects.within(village.code).filter(end_on__isnull=True).count()

@@ -446,5 +446,6 @@ def household_page_part(user: Any, household: Household) -> tuple[str, dict[str,
             "history": [link for link in links if link is not current],
             "household": household,
             "may_manage": user_may(user, "manage_links", household.grid_path),
+            "may_visit": user_may(user, "record_visit", household.grid_path),
         },
     )

@@ -212,6 +212,9 @@ def links_tick(*, on: dt.date | None = None, once_a_day: bool = False) -> LinksT
 
 
 def links_tick_step() -> str:
-    """The links app's step of ``gridgov tick`` (``cases.tick.TICK_STEPS``)."""
+    """The links app's step of ``gridgov tick`` (``cases.tick.TICK_STEPS``): a line only when it
+    made or marked something, so the minute-by-minute log stays one line a tick."""
     result = links_tick(once_a_day=True)
+    if not (result.created or result.done_already or result.overdue):
+        return ""
     return f"走访任务：新增 {result.created}（已走访 {result.done_already}），逾期 {result.overdue}"

@@ -252,3 +252,24 @@ def test_lists_filter_by_place_within_scope(pages):
     )
     late_only = cadre.get("/links/visits/?late=1")
     assert list(late_only.context["page"].object_list) == []
+
+
+def test_a_linker_reaches_a_visit_from_their_household_and_its_page(pages):
+    member, household = pages["member"], pages["household"]
+    home = member.get("/links/").content.decode()
+    assert f"/links/visits/new/?household={household.number}" in home
+    page = member.get(f"/households/{household.number}/").content.decode()
+    assert f"/links/visits/new/?household={household.number}" in page
+    assert f"/links/visits/?household={household.number}" in page
+    other = pages["linking"].households[1]
+    visit_record(household=household, by=pages["user"], outcome="met")
+    visit_record(household=other, by=pages["user"], outcome="met")
+    mine = member.get(f"/links/visits/?household={household.number}").content.decode()
+    assert mine.count(other.number) < member.get("/links/visits/").content.decode().count(
+        other.number
+    )
+    # Another village's household number shows nothing, and says nothing about it.
+    stranger = pages["world"].other_household
+    listed = pages["cadre"].get(f"/links/visits/?household={stranger.number}")
+    assert listed.status_code == 200 and stranger.address not in listed.content.decode()
+    assert "没有" in listed.content.decode() or "暂无" in listed.content.decode()

@@ -84,13 +84,19 @@ def links_visits(request: HttpRequest) -> HttpResponse:
     if node is not None:
         form.show_node(node)
     late = form.value("late")
+    # One household's visits (the household page links here); unknown or out of scope: none.
+    number = request.GET.get("household", "")[:32]
+    household = (
+        Household.objects.restrict(user, VIEW).filter(number=number).first() if number else None
+    )
     queryset: QuerySet[Visit]
-    if under and node is None:
+    if (under and node is None) or (number and household is None):
         queryset = Visit.objects.none()
     else:
         queryset = visit_list(
             Visit.objects.restrict(user, VIEW),
             under=under,
+            household=household.pk if household is not None else None,
             kind=form.value("kind"),
             outcome=form.value("outcome"),
             late={"1": True, "0": False}.get(late),

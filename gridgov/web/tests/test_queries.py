@@ -73,7 +73,7 @@ BOUNDS = {
     "persons_q": BASE + 3,
     "orgs": BASE + 3,
     "members": BASE + 4,
-    "household": BASE + 4,
+    "household": BASE + 5,  # + the links part (the linker in force and the history)
     "person": BASE + 7,
     "org": BASE + 6,
     "org_report": BASE + 4,
