@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gridgov.core.rules import rule_value
+from gridgov.orgs.models import PartyMember
 from gridgov.people.models import Household, Person
 
 from .models import Linker, LinkerKind
@@ -113,7 +114,10 @@ def kind_refusal(person: Person, kind: str) -> str:
     """Why ``person`` cannot be a linker of ``kind`` (empty: they can): 党员中心户 and 联户党员
     are party members by definition; the other kinds are the people a village names where
     members are too few."""
-    if kind in MEMBER_KINDS and not person.is_party_member:
+    # Read from the database: the flag is kept by the orgs services, and a Person loaded before
+    # the member record was made would still say no.
+    is_member = PartyMember.objects.filter(person_id=person.pk).exists()
+    if kind in MEMBER_KINDS and not is_member:
         return _("%(name)s不是党员，不能作为%(kind)s") % {
             "name": person.name,
             "kind": LinkerKind(kind).label,

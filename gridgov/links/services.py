@@ -19,7 +19,7 @@ from gridgov.core.rules import rule_value
 from gridgov.core.services import acting_as, acting_user_check, object_update
 from gridgov.people.models import Household, Person
 
-from .eligibility import capacity_of, exemption_of
+from .eligibility import capacity_of, exemption_of, kind_refusal
 from .models import Link, Linker, LinkPlan, LinkSource
 from .rules import SAME_MICROGRID
 
@@ -46,6 +46,9 @@ def linker_create(
     with acting_as(by):
         if Linker.objects.filter(person=person).exists():
             raise ValidationError({"person": _("此人已是联户人")})
+        refusal = kind_refusal(person, kind)
+        if refusal:
+            raise ValidationError({"kind": refusal})
         linker = Linker(
             person=person,
             kind=kind,
@@ -71,6 +74,9 @@ def linker_update(*, linker: Linker, data: dict[str, Any], by: Any) -> Linker:
         if unknown:
             raise ValidationError({f: _("不能在此修改") for f in unknown})
         data = dict(data)
+        refusal = kind_refusal(linker.person, data["kind"]) if "kind" in data else ""
+        if refusal:
+            raise ValidationError({"kind": refusal})
         if "cannot_link_reason" in data:
             data["cannot_link_reason"] = str(data["cannot_link_reason"]).strip()
         if data.get("phone_consent") and not linker.phone_consent:

@@ -44,7 +44,10 @@ def linked(linking):
     """陈大明 (phone on record, consenting) links 5 households, 王联户 links 3; 4 unlinked."""
     world = linking.world
     chen = linker_create(
-        person=world.head, kind=LinkerKind.CENTER_HOUSEHOLD, by=None, phone_consent=True
+        person=world.head,
+        kind=LinkerKind.CENTER_HOUSEHOLD,
+        by=None,
+        phone_consent=True,
     )
     for household in linking.households[:5]:
         link_create(linker=chen, household=household, by=None)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gridgov.core.models import AuditEntry
 from gridgov.links.eligibility import birthday_cutoff, capacity_of, exemption_of
-from gridgov.links.models import Link, LinkerKind
+from gridgov.links.models import Link, Linker, LinkerKind
 from gridgov.links.selectors import coverage
 from gridgov.links.services import link_create, link_end, linker_create, linker_update
 
@@ -132,3 +132,18 @@ def test_coverage_counts_linked_priority_exempt_and_shortfall(world, linking, se
     assert result.capacity == 10
     assert result.shortfall == 5
     assert result.shortfall_microgrids[0]["code"] == world.tree.microgrid.code
+
+
+def test_only_party_members_link_as_members_others_as_the_village_names_them(world):
+    spouse = world.spouse  # not a party member
+    with pytest.raises(ValidationError) as refused:
+        linker_create(person=spouse, kind=LinkerKind.MEMBER, by=None)
+    assert "不是党员" in str(refused.value.message_dict["kind"])
+    with pytest.raises(ValidationError):
+        linker_create(person=spouse, kind=LinkerKind.CENTER_HOUSEHOLD, by=None)
+    assert not Linker.objects.filter(person=spouse).exists()
+    committee = linker_create(person=spouse, kind=LinkerKind.GROUP_COMMITTEE, by=None)
+    with pytest.raises(ValidationError):
+        linker_update(linker=committee, data={"kind": LinkerKind.MEMBER}, by=None)
+    committee.refresh_from_db()
+    assert committee.kind == LinkerKind.GROUP_COMMITTEE

@@ -262,8 +262,8 @@ def test_end_dates_are_checked(linking, admin):
 
 
 def test_a_linker_record_is_not_made_twice_by_the_api(world, admin):
-    linker_create(person=world.head, kind="center", by=None)
-    again = admin.post("/linkers", {"person": world.head.pk, "kind": "center"})
+    linker_create(person=world.head, kind="village_cadre", by=None)
+    again = admin.post("/linkers", {"person": world.head.pk, "kind": "village_cadre"})
     assert again.status_code == 422
     assert Linker.objects.count() == 1
 

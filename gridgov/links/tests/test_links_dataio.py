@@ -200,7 +200,7 @@ def test_capacity_counts_the_files_own_rows_at_the_boundary(linking, cadre, file
 
 
 def test_unknown_and_out_of_scope_households_and_persons(world, linking, cadre, files):
-    outsider = linker_create(person=world.other_person, kind="member", by=None)
+    outsider = linker_create(person=world.other_person, kind="other", by=None)
     not_linker = world.spouse
     rows = [
         ["4406059999", "王联户", linking.member.person.household.number, "", "", "", "", "", ""],
