@@ -7,4 +7,5 @@ from .views import cards
 app_name = "card"
 urlpatterns = [
     path("<str:value>/", cards.card_page, name="page"),
+    path("<str:value>/appraise/", cards.card_appraise, name="appraise"),
 ]

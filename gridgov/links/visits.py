@@ -30,6 +30,7 @@ from gridgov.people.models import Household
 
 from .models import (
     Appraisal,
+    CardToken,
     EventKind,
     HouseholdEvent,
     Link,
@@ -43,7 +44,7 @@ from .models import (
     VisitOutcome,
     VisitTask,
 )
-from .periods import appraisal_period_bounds, period_bounds
+from .periods import appraisal_period, appraisal_period_bounds, period_bounds
 from .permissions import MANAGE_LINKS, RECORD_VISIT
 from .rules import (
     APPRAISAL_SCALE,
@@ -429,38 +430,58 @@ def appraisal_record(
     acting_user_check(by)
     with acting_as(by):
         _require_scope(by, MANAGE_LINKS, household.grid_path)
-        start, end = appraisal_period_bounds(period)
-        period = period.strip()
-        if start > timezone.localdate():
-            raise ValidationError({"period": _("评议期尚未开始")})
-        low, high = (int(v) for v in rule_value(APPRAISAL_SCALE))
-        if isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
-            raise ValidationError(
-                {"score": _("评分须在%(low)d到%(high)d之间") % {"low": low, "high": high}}
-            )
         if by is not None and linker.user_id == by.pk:
             raise ValidationError({"linker": _("不能评议自己")})
-        linked = Link.objects.filter(household=household, linker=linker, start_on__lte=end).filter(
-            Q(end_on__isnull=True) | Q(end_on__gte=start)
+        return _appraisal_create(household=household, linker=linker, period=period, score=score)
+
+
+@transaction.atomic
+def appraisal_by_card(*, token: CardToken, score: int) -> Appraisal:
+    """The household's own score of its linker in force, from the phone page its contact card
+    opens (the card is the household's: no account). The current period only, once."""
+    if token.revoked_at is not None or token.expires_at <= timezone.now():
+        raise ValidationError({"token": _("这张连心卡已停用或过期")})
+    household = token.household
+    link = Link.objects.filter(household=household, end_on__isnull=True).first()
+    if link is None:
+        raise ValidationError({"linker": _("该户还没有联户人")})
+    period = appraisal_period(timezone.localdate())
+    return _appraisal_create(household=household, linker=link.linker, period=period, score=score)
+
+
+def _appraisal_create(
+    *, household: Household, linker: Linker, period: str, score: int
+) -> Appraisal:
+    start, end = appraisal_period_bounds(period)
+    period = period.strip()
+    if start > timezone.localdate():
+        raise ValidationError({"period": _("评议期尚未开始")})
+    low, high = (int(v) for v in rule_value(APPRAISAL_SCALE))
+    if isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
+        raise ValidationError(
+            {"score": _("评分须在%(low)d到%(high)d之间") % {"low": low, "high": high}}
         )
-        if not linked.exists():
-            raise ValidationError({"linker": _("评议期内此人未联系该户")})
-        Household.objects.select_for_update().filter(pk=household.pk).first()
-        if Appraisal.objects.filter(household=household, period=period).exists():
-            raise ValidationError({"period": _("该户本评议期已评议")})
-        appraisal = Appraisal(
-            household=household,
-            grid_path=household.grid_path,
-            linker=linker,
-            period=period,
-            score=score,
-        )
-        appraisal.full_clean()
-        appraisal.save()
-        # The score stays out of the log: only aggregates are ever shown.
-        audit_record(
-            action="create",
-            instance=appraisal,
-            after={"household_id": household.pk, "linker_id": linker.pk, "period": period},
-        )
-        return appraisal
+    linked = Link.objects.filter(household=household, linker=linker, start_on__lte=end).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=start)
+    )
+    if not linked.exists():
+        raise ValidationError({"linker": _("评议期内此人未联系该户")})
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    if Appraisal.objects.filter(household=household, period=period).exists():
+        raise ValidationError({"period": _("该户本评议期已评议")})
+    appraisal = Appraisal(
+        household=household,
+        grid_path=household.grid_path,
+        linker=linker,
+        period=period,
+        score=score,
+    )
+    appraisal.full_clean()
+    appraisal.save()
+    # The score stays out of the log: only aggregates are ever shown.
+    audit_record(
+        action="create",
+        instance=appraisal,
+        after={"household_id": household.pk, "linker_id": linker.pk, "period": period},
+    )
+    return appraisal

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import json
 import math
 import re
 
@@ -29,7 +30,7 @@ from gridgov.links.cards import (
     plaques_pdf,
     public_list_pdf,
 )
-from gridgov.links.models import CardToken, LinkerKind, VisitHelp
+from gridgov.links.models import Appraisal, CardToken, LinkerKind, VisitHelp
 from gridgov.links.services import link_create, linker_create, linker_update
 from gridgov.people.models import Household
 
@@ -455,3 +456,31 @@ def test_revoking_by_a_doorplate_two_households_share_is_refused(linked, client,
     client.post(path, {"household": first.number})
     assert card_token_resolve(card_value(tokens[first.pk])) == "revoked"
     assert isinstance(card_token_resolve(card_value(tokens[second.pk])), CardToken)
+
+
+def test_a_household_scores_its_linker_once_a_period_from_its_card(linked):
+    household = linked.households[0]  # linked to 陈大明
+    token = _token_of(household)
+    client = Client()
+    page = client.get(card_path(token)).content.decode()
+    assert "评议联户人" in page and 'name="score"' in page
+    appraise = card_path(token) + "appraise/"
+    too_high = client.post(appraise, {"score": "6"}, follow=True).content.decode()
+    assert "评分须在1到5之间" in too_high and not Appraisal.objects.exists()
+    assert "谢谢您的评议" in client.post(appraise, {"score": "5"}, follow=True).content.decode()
+    appraisal = Appraisal.objects.get()
+    assert (appraisal.household, appraisal.linker, appraisal.score) == (household, linked.chen, 5)
+    again = client.post(appraise, {"score": "1"}, follow=True).content.decode()
+    assert "该户本评议期已评议" in again and Appraisal.objects.get().score == 5
+    assert 'name="score"' not in client.get(card_path(token)).content.decode()
+    # The score itself stays out of the audit log.
+    entry = AuditEntry.objects.filter(object_type="links.appraisal").get()
+    assert "score" not in json.dumps(entry.after)
+
+
+def test_a_spoiled_card_cannot_score(linked):
+    household = linked.households[0]
+    token = _token_of(household)
+    card_token_revoke(household=household, by=linked.world.cadre)
+    response = Client().post(card_path(token) + "appraise/", {"score": "4"})
+    assert response.status_code == 410 and not Appraisal.objects.exists()

@@ -48,8 +48,11 @@ from ..cards import (
     print_kind,
     printable_node,
 )
-from ..models import CardToken, Link
+from ..models import Appraisal, CardToken, Link
+from ..periods import appraisal_period
 from ..permissions import PRINT_CARDS
+from ..rules import APPRAISAL_SCALE
+from ..visits import appraisal_by_card
 
 MAX_NODE_OPTIONS = 500
 
@@ -268,11 +271,41 @@ def _public_context(token: CardToken) -> dict[str, Any]:
     )
     return {
         "linker": linker,
+        "appraisal": _appraisal_context(household) if link else None,
         "contacts": contacts,
         "microgrid": mg.name,
         "village": village,
         "helps": helps(),
     }
+
+
+def _appraisal_context(household: Any) -> dict[str, Any]:
+    """The household's appraisal of its linker this period: offered once, then thanked."""
+    period = appraisal_period(timezone.localdate())
+    low, high = (int(v) for v in rule_value(APPRAISAL_SCALE))
+    done = Appraisal.objects.filter(household=household, period=period).exists()
+    return {"period": period, "done": done, "scores": range(low, high + 1)}
+
+
+@never_cache
+@require_POST
+def card_appraise(request: HttpRequest, value: str) -> HttpResponse:
+    """The household scores its linker from its card's page (one score a period)."""
+    token = card_token_resolve(value)
+    if isinstance(token, str):
+        return _gone(request, token)
+    try:
+        score = int(request.POST.get("score", ""))
+    except ValueError:
+        score = -1
+    try:
+        with actor_context(source=Source.WEB, ip=client_address(request)):
+            appraisal_by_card(token=token, score=score)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("谢谢您的评议"))
+    return redirect(reverse("card:page", args=[value]))
 
 
 @never_cache
@@ -315,7 +348,7 @@ def card_page(request: HttpRequest, value: str) -> HttpResponse:
     response = render(
         request,
         "links/cards/public.html",
-        {**_public_context(token), "form": form},
+        {**_public_context(token), "form": form, "value": value},
         status=status,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"

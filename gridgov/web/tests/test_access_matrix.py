@@ -356,7 +356,18 @@ LINKS_WEB_CARDS: list[Case] = [
 ]
 
 # The phone page a card's QR code opens (/c/, no sign-in).
-LINKS_PUBLIC_CARDS: list[Case] = [Case("card:page", card_token_path, ANY)]
+LINKS_PUBLIC_CARDS: list[Case] = [
+    Case("card:page", card_token_path, ANY),
+    # The household's score of its linker: back to the card's page, scored or told why not.
+    Case(
+        "card:appraise",
+        lambda o, user: card_token_path(o, user) + "appraise/",
+        ANY,
+        method="post",
+        data=lambda o: {"score": "3"},
+        ok=302,
+    ),
+]
 
 
 WEB_CASES = [
