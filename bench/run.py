@@ -16,7 +16,9 @@ then, after the import stages of both engines:
      ``GET /api/v1/me`` in the same run, every acknowledged matter checked (bench/load.py);
   8. routing: point → micro-grid lookups per second on the nanhai boundaries (bench/routing.py);
   9. the link plan (联户方案) at nanhai scale: compute, exact check, greedy baseline, re-plan, and
-     storing the plan on each engine (bench/links_plan.py).
+     storing the plan on each engine (bench/links_plan.py);
+ 10. contact cards (连心卡): a village's cards as PDF, beside the same cards without QR codes
+     and the work before the PDF (bench/links_cards.py).
 
     make bench                              # nanhai scale (≈4 million rows), both engines
     make bench BENCH_ARGS="--scale county"  # smaller
@@ -233,7 +235,7 @@ def run_module(module: str, *args: str) -> None:
         raise SystemExit(f"failed: python -m {module} {' '.join(args)}")
 
 
-STAGES = ["import", "load", "routing", "links_plan"]
+STAGES = ["import", "load", "routing", "links_plan", "links_cards"]
 
 
 def main() -> None:
@@ -250,7 +252,7 @@ def main() -> None:
         default=",".join(STAGES),
         help=(
             "comma-separated stages to run: import (stages 1–6), load (7), routing (8), "
-            "links_plan (9)"
+            "links_plan (9), links_cards (10)"
         ),
     )
     parser.add_argument("--load-clients", type=int, default=32)
@@ -276,6 +278,8 @@ def main() -> None:
         run_module("bench.routing", "--seed", str(args.seed))
     if "links_plan" in only:
         run_module("bench.links_plan", "--seed", str(args.seed), "--engines", args.engines)
+    if "links_cards" in only:
+        run_module("bench.links_cards", "--seed", str(args.seed))
 
 
 def bench_import(args: argparse.Namespace) -> None:
