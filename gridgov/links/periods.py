@@ -81,3 +81,18 @@ def appraisal_period_bounds(period: str) -> tuple[dt.date, dt.date]:
         raise wrong
     first = (index - 1) * months + 1
     return dt.date(year, first, 1), _month_end(year, first + months - 1)
+
+
+def appraisal_period_label(period: str) -> str:
+    """An appraisal period as a resident reads it: ``2026H2`` → 2026年下半年."""
+    match = _PERIOD.fullmatch(period.strip())
+    if match is None or not match["sep"]:
+        return _("%(y)s年") % {"y": period} if match else period
+    year, sep, n = match["year"], match["sep"], int(match["n"])
+    if sep == "H":
+        return (_("%(y)s年上半年") if n == 1 else _("%(y)s年下半年")) % {"y": year}
+    if sep == "Q":
+        return _("%(y)s年第%(n)d季度") % {"y": year, "n": n}
+    if sep == "-":
+        return _("%(y)s年%(n)d月") % {"y": year, "n": n}
+    return _("%(y)s年第%(n)d期") % {"y": year, "n": n}

@@ -316,3 +316,20 @@ def test_a_linker_may_not_appraise_themself(team):
         appraisal_record(
             household=team.household, linker=team.linker, period=period, score=5, by=team.user
         )
+
+
+@pytest.mark.parametrize(
+    ("period", "label"),
+    [
+        ("2026H1", "2026年上半年"),
+        ("2026H2", "2026年下半年"),
+        ("2026Q3", "2026年第3季度"),
+        ("2026-07", "2026年7月"),
+        ("2026", "2026年"),
+        ("乱写", "乱写"),
+    ],
+)
+def test_appraisal_periods_read_as_residents_say_them(period, label):
+    from gridgov.links.periods import appraisal_period_label
+
+    assert appraisal_period_label(period) == label

@@ -49,7 +49,7 @@ from ..cards import (
     printable_node,
 )
 from ..models import Appraisal, CardToken, Link
-from ..periods import appraisal_period
+from ..periods import appraisal_period, appraisal_period_label
 from ..permissions import PRINT_CARDS
 from ..rules import APPRAISAL_SCALE
 from ..visits import appraisal_by_card
@@ -284,7 +284,11 @@ def _appraisal_context(household: Any) -> dict[str, Any]:
     period = appraisal_period(timezone.localdate())
     low, high = (int(v) for v in rule_value(APPRAISAL_SCALE))
     done = Appraisal.objects.filter(household=household, period=period).exists()
-    return {"period": period, "done": done, "scores": range(low, high + 1)}
+    return {
+        "period": appraisal_period_label(period),
+        "done": done,
+        "scores": range(low, high + 1),
+    }
 
 
 @never_cache
