@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.pages import ListFilterForm
 from gridgov.core.rules import rule_value
 from gridgov.grid.models import GridLevel, GridNode
+from gridgov.grid.pages import NodeFilterForm, node_option_label
 
 from .models import Category, Channel, Satisfaction, Status
 from .rules import (
@@ -91,12 +91,11 @@ def photos_help() -> str:
 # The list
 
 
-class MatterFilterForm(ListFilterForm):
+class MatterFilterForm(NodeFilterForm):
     """Filters of /matters/: place (``under``), status (or all open), category, overdue, mine."""
 
     field_order = ["q", "under", "status", "category", "overdue", "mine"]
 
-    under = forms.CharField(label=_("网格"), required=False, max_length=18, widget=forms.Select)
     q = forms.CharField(
         label=_("查找"),
         required=False,
@@ -115,10 +114,7 @@ class MatterFilterForm(ListFilterForm):
     )
 
     def __init__(self, *args: Any, nodes: Iterable[GridNode] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = [("", _("网格：全部"))]
-        choices += [(n.code, node_option_label(n)) for n in nodes]
-        self.fields["under"].widget.choices = choices
+        super().__init__(*args, nodes=nodes, **kwargs)
         self.fields["status"].choices = [
             ("", _("状态：全部")),
             ("open", _("未办结")),
@@ -128,23 +124,6 @@ class MatterFilterForm(ListFilterForm):
             ("", _("类别：全部")),
             *Category.objects.order_by("order", "code").values_list("code", "name"),
         ]
-
-    def show_node(self, node: GridNode) -> None:
-        """Offer a node reached by a link (a group, a micro-grid) as the chosen place."""
-        widget = self.fields["under"].widget
-        if node.code not in {c for c, _label in widget.choices}:
-            widget.choices = [*widget.choices, (node.code, node.name)]
-
-
-def node_option_label(node: GridNode) -> str:
-    depth = {
-        GridLevel.COUNTY: 0,
-        GridLevel.TOWN: 1,
-        GridLevel.VILLAGE: 2,
-        GridLevel.GROUP: 3,
-        GridLevel.MICROGRID: 4,
-    }
-    return "\u3000" * depth.get(node.level, 0) + node.name
 
 
 # ---------------------------------------------------------------------------------------------

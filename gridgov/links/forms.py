@@ -15,9 +15,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.forms import node_option_label
-from gridgov.core.pages import FilterIdField, ListFilterForm
-from gridgov.grid.models import GridNode
+from gridgov.core.pages import FilterIdField
+from gridgov.grid.pages import NodeFilterForm
 from gridgov.people.models import Household, Person
 
 from .models import Linker, LinkerKind
@@ -26,12 +25,11 @@ from .permissions import MANAGE_LINKS
 MAX_OPTIONS = 1000
 
 
-class LinkFilterForm(ListFilterForm):
+class LinkFilterForm(NodeFilterForm):
     """Filters of /links/register/: place, linker, in force / ended / all, across grids, q."""
 
     field_order = ["q", "under", "state", "cross", "linker"]
 
-    under = forms.CharField(label=_("网格"), required=False, max_length=18, widget=forms.Select)
     q = forms.CharField(
         label=_("查找"),
         required=False,
@@ -49,17 +47,6 @@ class LinkFilterForm(ListFilterForm):
         choices=[("", _("跨微网格：不限")), ("1", _("仅跨微网格")), ("0", _("不跨微网格"))],
     )
     linker = FilterIdField(label=_("联户人"), widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, nodes: Iterable[GridNode] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices: list[tuple[str, Any]] = [("", _("网格：全部"))]
-        choices += [(n.code, node_option_label(n)) for n in nodes]
-        self.fields["under"].widget.choices = choices
-
-    def show_node(self, node: GridNode) -> None:
-        widget = self.fields["under"].widget
-        if node.code not in {c for c, _label in widget.choices}:
-            widget.choices = [*widget.choices, (node.code, node.name)]
 
     def in_force(self) -> bool | None:
         return {"": True, "ended": False, "all": None}.get(self.value("state"), True)

@@ -5,18 +5,16 @@ forms only read the input."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.cases.forms import node_option_label
 from gridgov.cases.models import Category
-from gridgov.core.pages import FilterDateField, ListFilterForm
+from gridgov.core.pages import FilterDateField
 from gridgov.core.rules import rule_value
-from gridgov.grid.models import GridNode
+from gridgov.grid.pages import NodeFilterForm
 
 from .models import EventKind, TaskReason, TaskStatus, VisitHelp, VisitKind, VisitOutcome
 from .rules import APPRAISAL_SCALE, LATE_ENTRY_HOURS
@@ -144,26 +142,7 @@ class AppraisalForm(forms.Form):
         self.fields["period"].initial = period
 
 
-class _NodeFilterForm(ListFilterForm):
-    """A list's filters with the place to look under chosen from the user's nodes."""
-
-    under = forms.CharField(label=_("网格"), required=False, max_length=18, widget=forms.Select)
-
-    def __init__(self, *args: Any, nodes: Iterable[GridNode] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        widget = self.fields["under"].widget
-        assert isinstance(widget, forms.Select)
-        widget.choices = [("", _("网格：全部")), *((n.code, node_option_label(n)) for n in nodes)]
-
-    def show_node(self, node: GridNode) -> None:
-        """Offer a node reached by a link (a group, a micro-grid) as the chosen place."""
-        widget = self.fields["under"].widget
-        assert isinstance(widget, forms.Select)
-        if node.code not in {c for c, _label in widget.choices}:
-            widget.choices = [*widget.choices, (node.code, node.name)]
-
-
-class VisitFilterForm(_NodeFilterForm):
+class VisitFilterForm(NodeFilterForm):
     kind = forms.ChoiceField(label=_("走访类型"), required=False)
     outcome = forms.ChoiceField(label=_("结果"), required=False)
     late = forms.ChoiceField(
@@ -186,7 +165,7 @@ class VisitFilterForm(_NodeFilterForm):
         return value if isinstance(value, dt.date) else None
 
 
-class TaskFilterForm(_NodeFilterForm):
+class TaskFilterForm(NodeFilterForm):
     status = forms.ChoiceField(label=_("状态"), required=False)
     reason = forms.ChoiceField(label=_("原因"), required=False)
     overdue = forms.ChoiceField(

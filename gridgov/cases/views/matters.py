@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,13 +22,13 @@ from gridgov.accounts.scope import user_may
 from gridgov.cases.permissions import REPORT_MATTER
 from gridgov.core.crypto import mask_name, mask_phone
 from gridgov.core.pages import page_view, paginate
-from gridgov.core.scoping import collapse_paths, get_scoped_or_404, may_anywhere, scope_paths
+from gridgov.core.scoping import get_scoped_or_404, may_anywhere
 from gridgov.core.tables import write_table
 from gridgov.core.workdays import calendar_warning
 from gridgov.dataio.pages import export_file, export_format, wants_export
 from gridgov.dataio.permissions import EXPORT
 from gridgov.grid.models import GridLevel, GridNode
-from gridgov.grid.pages import grid_crumbs, scoped_node
+from gridgov.grid.pages import FILTER_LEVELS, MAX_OPTIONS, grid_crumbs, scope_nodes, scoped_node
 from gridgov.people.models import Household
 
 from ..action_forms import ActionChoices, ActionForm, action_form
@@ -47,22 +47,9 @@ from ..services import matter_act
 from ..transitions import TRANSITIONS, action_label, allowed_from
 
 MATTER_READ = Matter.objects.for_display().select_related("household", "reporter_user")
-# The select of places on the list and measures pages: down to villages (a worker's own
-# micro-grid is one of their roots); a county has a few hundred villages.
-FILTER_LEVELS = (GridLevel.COUNTY, GridLevel.TOWN, GridLevel.VILLAGE)
 INTAKE_LEVELS = (GridLevel.VILLAGE, GridLevel.GROUP, GridLevel.MICROGRID)
-MAX_OPTIONS = 1000
 # Who can be assigned: holders of a handling role at the level that holds the matter and the
 # two levels above it (service check: the assignee may handle matters at that level).
-
-
-def scope_nodes(user: Any, action: str, levels: tuple[str, ...]) -> list[GridNode]:
-    """The nodes of the user's scope at ``levels``, and the roots of the scope: one query."""
-    paths = scope_paths(user, action)
-    qs = GridNode.objects.restrict(user, action).only("code", "name", "level")
-    roots = collapse_paths(paths) if paths else []
-    qs = qs.filter(Q(level__in=levels) | Q(code__in=roots)).order_by("code")
-    return list(qs[:MAX_OPTIONS])
 
 
 @page_view

@@ -4,7 +4,6 @@ what is overdue with whom (DOMAIN §4: 小事不出网、大事不出村、件�
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,20 +11,10 @@ from django.utils import timezone
 
 from gridgov.accounts.permissions import VIEW
 from gridgov.core.pages import page_view, paginate
-from gridgov.core.scoping import scope_paths
-from gridgov.grid.models import GridNode
-from gridgov.grid.pages import grid_crumbs, scoped_node
+from gridgov.grid.pages import FILTER_LEVELS, grid_crumbs, scope_nodes, scoped_node, top_node
 
 from ..forms import MeasuresForm
 from ..selectors import matter_measures, overdue_list
-from .matters import FILTER_LEVELS, scope_nodes
-
-
-def top_node(user: Any, nodes: list[GridNode]) -> GridNode | None:
-    """The user's first root of scope (the whole tree's root for a superuser)."""
-    if scope_paths(user, VIEW) is None:
-        return GridNode.objects.filter(parent__isnull=True).order_by("code").first()
-    return min(nodes, key=lambda n: (len(n.code), n.code), default=None)
 
 
 @page_view

@@ -17,6 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,14 +25,12 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts.permissions import VIEW
 from gridgov.accounts.scope import user_may
 from gridgov.cases.forms import add_service_errors
-from gridgov.cases.views.matters import FILTER_LEVELS, scope_nodes
-from gridgov.cases.views.measures import top_node
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import get_scoped_or_404, may_anywhere
 from gridgov.dataio.pages import export_response, wants_export
 from gridgov.dataio.permissions import EXPORT
 from gridgov.grid.models import GridNode
-from gridgov.grid.pages import grid_crumbs, scoped_node
+from gridgov.grid.pages import FILTER_LEVELS, grid_crumbs, scope_nodes, scoped_node, top_node
 from gridgov.people.models import Household, Person, Relation
 
 from ..eligibility import capacity_of, eligible_linkers_q, exemption_of
@@ -245,7 +244,9 @@ def link_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("联户关系已结束"))
     back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not back.startswith("/"):
         back = reverse("web:linker", args=[link.linker_id])
     return redirect(back)
 

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gridgov.cases.views.matters import scope_nodes
 from gridgov.core.pages import PER_PAGE, FilterDateField, page_view, paginate
 from gridgov.core.scoping import get_scoped_or_404, may_anywhere
 from gridgov.grid.models import GridLevel, GridNode
+from gridgov.grid.pages import scope_nodes
 
 from ..models import LinkPlan, PlanAction, PlanStatus
 from ..permissions import PLAN_LINKS

@@ -20,12 +20,10 @@ from django.views.decorators.http import require_POST
 from gridgov.accounts.permissions import VIEW
 from gridgov.cases.forms import add_service_errors
 from gridgov.cases.permissions import REPORT_MATTER
-from gridgov.cases.views.matters import FILTER_LEVELS, scope_nodes
-from gridgov.cases.views.measures import top_node
 from gridgov.core.pages import page_view, paginate
 from gridgov.core.scoping import get_scoped_or_404, may_anywhere
 from gridgov.grid.models import GridNode
-from gridgov.grid.pages import grid_crumbs, scoped_node
+from gridgov.grid.pages import FILTER_LEVELS, grid_crumbs, scope_nodes, scoped_node, top_node
 from gridgov.people.models import Household
 
 from ..compliance import compliance, overdue_tasks
