@@ -210,3 +210,77 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id.hex}"
+
+
+class PrintedDocument(ScopedModel):
+    """A notice as it was printed (可核验的印发文件): its exact public text, that text's SHA-256,
+    and the audit chain's head at printing.
+
+    The paper carries ``uid`` (random, unguessable) and the first 12 hex characters of
+    ``text_hash`` in its QR code; ``/p/v/<uid>/<short>/`` re-renders the source record through
+    the provider registered for ``kind`` (``gridgov.core.verify``) and tells whether it still
+    says what the paper says. Rows are written once and never edited.
+    """
+
+    uid = models.CharField(_("核验编号"), max_length=43, unique=True, editable=False)
+    kind = models.CharField(_("文件类型"), max_length=64, editable=False)
+    object_ref = models.CharField(_("来源记录"), max_length=64, editable=False)
+    title = models.CharField(_("标题"), max_length=200, editable=False)
+    text = models.TextField(_("印发文本"), editable=False)
+    text_hash = models.CharField(_("文本摘要"), max_length=64, editable=False)
+    chain_head = models.CharField(_("审计链头"), max_length=64, blank=True, editable=False)
+    chain_count = models.BigIntegerField(_("审计记录数"), default=0, editable=False)
+    printed_at = models.DateTimeField(_("印发时间"), editable=False)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("印发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta(ScopedModel.Meta):
+        verbose_name = _("印发文件")
+        verbose_name_plural = _("印发文件")
+        ordering = ["-printed_at", "-id"]
+        indexes = [
+            *ScopedModel.Meta.indexes,
+            models.Index(fields=["kind", "object_ref"], name="core_printeddoc_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.printed_at:%Y-%m-%d %H:%M}"
+
+
+class DocumentPosting(ScopedModel):
+    """A printed notice put up on a board (张贴记录): where, when by the server's clock, by whom,
+    and optionally a photo of it on the board."""
+
+    document = models.ForeignKey(
+        PrintedDocument,
+        verbose_name=_("印发文件"),
+        on_delete=models.PROTECT,
+        related_name="postings",
+    )
+    posted_at = models.DateTimeField(_("张贴时间"), editable=False)
+    place = models.CharField(_("张贴地点"), max_length=100, blank=True)
+    photo = models.FileField(_("张贴照片"), upload_to="postings/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta(ScopedModel.Meta):
+        verbose_name = _("张贴记录")
+        verbose_name_plural = _("张贴记录")
+        ordering = ["-posted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} {self.place} {self.posted_at:%Y-%m-%d %H:%M}"
