@@ -105,6 +105,9 @@ class BodyKind(models.TextChoices):
     VILLAGER_GROUP = "villager_group", _("村民小组")
     GROUP_COMMITTEE = "group_committee", _("组委会")
     COLLECTIVE_ECONOMY = "collective_economy", _("集体经济组织")
+    # The village party organization's committee (支部委员会): its seats are the roll of the
+    # committee's meetings and, with the villagers' committee, of the "two committees".
+    BRANCH_COMMITTEE = "branch_committee", _("村党组织委员会")
 
 
 class GovernanceBody(ScopedModel):
