@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gridgov.dataio",
     "gridgov.cases",
     "gridgov.links",
+    "gridgov.decisions",
     "gridgov.open311",
     "gridgov.demo",
     "gridgov.api",
