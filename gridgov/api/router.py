@@ -14,6 +14,11 @@ from gridgov.accounts import api as accounts_api
 from gridgov.cases import api as cases_api
 from gridgov.core import api as core_api
 from gridgov.core.apitools import RENDERER
+from gridgov.decisions.api import matters as decision_matters_api
+from gridgov.decisions.api import meetings as decision_meetings_api
+from gridgov.decisions.api import notices as decision_notices_api
+from gridgov.decisions.api import solicitations as decision_solicitations_api
+from gridgov.decisions.api import tally as decisions_tally_api
 from gridgov.grid import api as grid_api
 from gridgov.links.api import cards as link_cards_api
 from gridgov.links.api import linking as linking_api
@@ -74,3 +79,9 @@ mount("", linking_api.router, ids="gridgov_links_api")
 mount("", link_plans_api.router, ids="gridgov_links_api")
 mount("", visits_api.router, ids="gridgov_links_api")
 mount("", link_cards_api.router, ids="gridgov_links_api")
+# Important-matters decisions (重要事项决策).
+mount("", decision_matters_api.router, ids="gridgov_decisions_api")
+mount("", decision_meetings_api.router, ids="gridgov_decisions_api")
+mount("", decision_notices_api.router, ids="gridgov_decisions_api")
+mount("", decision_solicitations_api.router, ids="gridgov_decisions_api")
+mount("/decisions", decisions_tally_api.router, ids="gridgov_decisions_tally")

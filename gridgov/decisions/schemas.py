@@ -1,0 +1,708 @@
+"""Schemas of the important-matters API (重要事项决策): the important-matters list, matters and
+their stages, meetings with their frozen roll and tally, supervision reviews, notices, and the
+opinions asked of the households.
+
+Persons show by name only (the roll of a small body); never a citizen ID or a phone. Users who
+recorded, requested, confirmed or reviewed show by their display name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+
+from gridgov.core.apischemas import Choice, NodeRef, PageQuery, UnderQuery, WriteSchema, choice
+
+from .models import (
+    Attendance,
+    MatterStatus,
+    MeetingBody,
+    NoticeKind,
+    OpinionChannel,
+    ReviewVerdict,
+    Stance,
+    Vote,
+)
+from .procedures import bodies_for
+from .reviews import answer_overdue
+
+BIG = 10**7  # far above any village's roll; keeps counts within every column's range
+TEXT = 20000
+
+
+def user_name(user: Any) -> str | None:
+    """A user's display name (full name, else the account name); None for nobody."""
+    if user is None:
+        return None
+    return str(user.get_full_name() or user.username)
+
+
+def _optional_choice(obj: Any, field: str) -> dict[str, str] | None:
+    return choice(obj, field) if getattr(obj, field) else None
+
+
+# -- References --------------------------------------------------------------------------------
+
+
+class DecisionMatterRef(Schema):
+    id: int
+    number: str
+    title: str
+
+
+class DecisionStageRef(Schema):
+    id: int
+    order: int
+    kind: Choice
+
+    @staticmethod
+    def resolve_kind(obj: Any) -> dict[str, str]:
+        return choice(obj, "kind")
+
+
+class DecisionKindRef(Schema):
+    code: str
+    name: str
+
+
+class DecisionNamedRef(Schema):
+    id: int
+    name: str
+
+
+class DecisionCodeNameRef(Schema):
+    code: str
+    name: str
+
+
+# -- The important-matters list ---------------------------------------------------------------
+
+
+class DecisionKindOut(Schema):
+    id: int
+    code: str
+    name: str
+    procedure: Choice
+    list_at: str = Field(..., description="设立该清单的区县或乡镇代码")
+
+    @staticmethod
+    def resolve_procedure(obj: Any) -> dict[str, str]:
+        return choice(obj, "procedure")
+
+    @staticmethod
+    def resolve_list_at(obj: Any) -> str:
+        return str(obj.grid_path)
+
+
+class DecisionKindQuery(Schema):
+    node: str = Field(
+        "", max_length=18, pattern=r"^\d*$", description="村或村民小组代码（默认：您的最上级网格）"
+    )
+
+
+class DecisionKindSeed(WriteSchema):
+    county: str = Field(..., max_length=18, pattern=r"^\d*$", description="区县代码")
+
+
+# -- Opinion coverage -------------------------------------------------------------------------
+
+
+class OpinionCoverageOut(Schema):
+    label: str = Field(..., description="全部，或微网格名称")
+    total: int = Field(..., description="须征求的户数")
+    answered: int
+    support: int
+    oppose: int
+    suggestion: int
+    share: str = Field(..., description="已答复户占比（如 40%；无户时为 —）")
+
+    @staticmethod
+    def resolve_share(obj: Any) -> str:
+        return str(obj.share_text)
+
+
+# -- Meetings ---------------------------------------------------------------------------------
+
+
+class DecisionMeetingBrief(Schema):
+    """A meeting as it shows on its matter: body, date, roll, result."""
+
+    id: int
+    body: Choice
+    status: Choice
+    held_at: dt.datetime
+    due: int = Field(..., description="应到（村民会议为十八周岁以上村民，其余为成员）")
+    present: int
+    yes: int
+    no: int
+    abstain: int
+    quorum: bool
+    passed: bool = Field(..., description="按规则计算的表决结果")
+    overridden: bool = Field(..., description="未达法定要求，经两名授权人员确认特别通过")
+    effective_pass: bool = Field(..., description="该会议使环节通过（表决通过或特别通过）")
+    late: bool = Field(..., description="补记：会议结束后超过规定时限才登记")
+
+    @staticmethod
+    def resolve_body(obj: Any) -> dict[str, str]:
+        return choice(obj, "body")
+
+    @staticmethod
+    def resolve_status(obj: Any) -> dict[str, str]:
+        return choice(obj, "status")
+
+    @staticmethod
+    def resolve_due(obj: Any) -> int:
+        return int(obj.roll_adults or obj.roll_members)
+
+
+class DecisionTallyOut(Schema):
+    quorum: bool = Field(..., description="是否达到到会要求")
+    passed: bool = Field(..., description="是否按规则表决通过")
+    rule: str = Field(..., description="适用的规则")
+    version: str = Field(..., description="规则依据的文本版本")
+    citation: str = Field(..., description="依据（法规名称和条款）")
+
+
+class DecisionOverrideOut(Schema):
+    reason: str
+    requested_by: str | None
+    confirmed_by: str | None
+    confirmed_at: dt.datetime | None
+    confirmed: bool
+
+
+class DecisionMeetingOut(Schema):
+    id: int
+    matter: DecisionMatterRef
+    stage: DecisionStageRef
+    body: Choice
+    status: Choice = Field(..., description="scheduled 已通知；closed 已记录")
+    held_at: dt.datetime
+    place: str
+    chair: str
+    notice_given_on: dt.date | None
+    roll_adults: int = Field(..., description="应到：十八周岁以上村民（会议当日，已冻结）")
+    roll_households: int = Field(..., description="应到：户（户代表）")
+    roll_members: int = Field(..., description="应到：成员（委员、代表、有表决权的党员）")
+    due: int = Field(..., description="应到人数")
+    excused: int
+    present_adults: int
+    present_household_reps: int
+    present: int
+    yes: int
+    no: int
+    abstain: int
+    result: DecisionTallyOut | None = Field(..., description="计票结果（未记录的会议为空）")
+    late: bool = Field(..., description="补记：会议结束后超过规定时限才登记")
+    recorded_at: dt.datetime | None
+    recorded_by: str | None
+    override: DecisionOverrideOut | None = Field(..., description="特别通过（申请、确认）")
+    effective_pass: bool
+
+    @staticmethod
+    def resolve_matter(obj: Any) -> Any:
+        return obj.stage.matter
+
+    @staticmethod
+    def resolve_body(obj: Any) -> dict[str, str]:
+        return choice(obj, "body")
+
+    @staticmethod
+    def resolve_status(obj: Any) -> dict[str, str]:
+        return choice(obj, "status")
+
+    @staticmethod
+    def resolve_due(obj: Any) -> int:
+        return int(obj.roll_adults or obj.roll_members)
+
+    @staticmethod
+    def resolve_result(obj: Any) -> dict[str, Any] | None:
+        if obj.status != "closed":
+            return None
+        return {
+            "quorum": obj.quorum,
+            "passed": obj.passed,
+            "rule": obj.rule_text,
+            "version": obj.rule_version,
+            "citation": obj.citation,
+        }
+
+    @staticmethod
+    def resolve_recorded_by(obj: Any) -> str | None:
+        return user_name(obj.recorded_by)
+
+    @staticmethod
+    def resolve_override(obj: Any) -> dict[str, Any] | None:
+        if not obj.override_requested_by_id:
+            return None
+        return {
+            "reason": obj.override_reason,
+            "requested_by": user_name(obj.override_requested_by),
+            "confirmed_by": user_name(obj.override_confirmed_by),
+            "confirmed_at": obj.override_confirmed_at,
+            "confirmed": obj.override_confirmed_by_id is not None,
+        }
+
+
+class DecisionMeetingPage(Schema):
+    count: int
+    items: list[DecisionMeetingOut]
+
+
+class DecisionAmendmentOut(Schema):
+    id: int
+    changes: dict[str, list[str]] = Field(..., description="字段 → [原内容, 更正后]")
+    reason: str
+    by: str | None
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_by(obj: Any) -> str | None:
+        return user_name(obj.by)
+
+
+class DecisionRecordOut(Schema):
+    place: str
+    chair: str
+    summary: str
+
+
+class DecisionRollEntryOut(Schema):
+    person: DecisionNamedRef | None
+    attendance: Choice | None
+    vote: Choice | None
+    excuse: str
+
+    @staticmethod
+    def resolve_person(obj: Any) -> dict[str, Any] | None:
+        if obj.person_id is None:
+            return None
+        return {"id": obj.person_id, "name": str(obj.person.name)}
+
+    @staticmethod
+    def resolve_attendance(obj: Any) -> dict[str, str] | None:
+        return _optional_choice(obj, "attendance")
+
+    @staticmethod
+    def resolve_vote(obj: Any) -> dict[str, str] | None:
+        return _optional_choice(obj, "vote")
+
+
+class DecisionMeetingDetail(DecisionMeetingOut):
+    summary: str
+    record: DecisionRecordOut = Field(..., description="地点、主持人和纪要（含更正后的内容）")
+    amendments: list[DecisionAmendmentOut] = Field(..., description="更正记录（原记录不修改）")
+    attendance: list[DecisionRollEntryOut] = Field(
+        ..., description="应到名单及出席、表决（委员会等小型会议；村民会议只记人数）"
+    )
+
+
+class DecisionMeetingQuery(PageQuery):
+    under: str = Field("", max_length=18, pattern=r"^\d*$", description="网格代码（子树）")
+    matter: int | None = Field(None, ge=1, le=2**63 - 1, description="事项编号（id）")
+
+
+class DecisionMeetingCounts(WriteSchema):
+    """Counts entered after the meeting (paper tallies or a show of hands)."""
+
+    present_adults: int = Field(0, ge=0, le=BIG, description="到会的十八周岁以上村民")
+    present_household_reps: int = Field(0, ge=0, le=BIG, description="到会的户代表")
+    present: int = Field(0, ge=0, le=BIG, description="实到")
+    yes: int = Field(0, ge=0, le=BIG, description="赞成")
+    no: int = Field(0, ge=0, le=BIG, description="反对")
+    abstain: int = Field(0, ge=0, le=BIG, description="弃权")
+    excused: int = Field(0, ge=0, le=BIG, description="请假")
+
+
+class DecisionAttendanceIn(WriteSchema):
+    person_id: int = Field(..., ge=1, le=2**63 - 1, description="应到名单上的人员编号")
+    attendance: Attendance
+    vote: Vote | None = Field(None, description="到会者的表决；空：未表决")
+    excuse: str = Field("", max_length=100, description="请假原因（请假时必填）")
+
+
+class DecisionMeetingRecord(WriteSchema):
+    body: MeetingBody
+    held_at: dt.datetime = Field(..., description="召开时间（不能晚于现在）")
+    meeting: int | None = Field(None, ge=1, le=2**63 - 1, description="已通知的会议编号")
+    place: str = Field("", max_length=100)
+    chair: str = Field("", max_length=50)
+    summary: str = Field("", max_length=TEXT)
+    notice_given_on: dt.date | None = Field(None, description="通知日期")
+    counts: DecisionMeetingCounts | None = Field(
+        None, description="人数和票数（村民会议等按人数登记）"
+    )
+    attendance: list[DecisionAttendanceIn] | None = Field(
+        None, max_length=5000, description="逐人出席和表决（小型会议）；未列出的人记为缺席"
+    )
+
+
+class DecisionMeetingSchedule(WriteSchema):
+    body: MeetingBody
+    held_at: dt.datetime = Field(..., description="召开时间")
+    place: str = Field("", max_length=100)
+    notice_given_on: dt.date | None = Field(None, description="通知日期（默认今天）")
+
+
+class DecisionOverrideIn(WriteSchema):
+    reason: str = Field(..., max_length=300, description="特别通过的理由")
+
+
+class DecisionAmendChanges(WriteSchema):
+    place: str = Field(None, max_length=100)
+    chair: str = Field(None, max_length=50)
+    summary: str = Field(None, max_length=TEXT)
+
+
+class DecisionAmendIn(WriteSchema):
+    changes: DecisionAmendChanges = Field(..., description="更正的字段（人数和表决结果不能更正）")
+    reason: str = Field(..., max_length=300)
+
+
+# -- Reviews ----------------------------------------------------------------------------------
+
+
+class DecisionReviewBrief(Schema):
+    id: int
+    verdict: Choice
+    reason: str
+    by: str | None
+    at: dt.datetime
+    answer_due: dt.date | None
+    answer: str
+    answered_by: str | None
+    answered_at: dt.datetime | None
+    holds: bool = Field(..., description="未答复的异议：暂停下一环节")
+
+    @staticmethod
+    def resolve_verdict(obj: Any) -> dict[str, str]:
+        return choice(obj, "verdict")
+
+    @staticmethod
+    def resolve_by(obj: Any) -> str | None:
+        return user_name(obj.by)
+
+    @staticmethod
+    def resolve_answered_by(obj: Any) -> str | None:
+        return user_name(obj.answered_by)
+
+
+class DecisionReviewOut(DecisionReviewBrief):
+    matter: DecisionMatterRef
+    stage: DecisionStageRef
+    overdue: bool = Field(..., description="异议超过答复期限仍未答复")
+
+    @staticmethod
+    def resolve_matter(obj: Any) -> Any:
+        return obj.stage.matter
+
+    @staticmethod
+    def resolve_overdue(obj: Any) -> bool:
+        return answer_overdue(obj)
+
+
+class DecisionReviewPage(Schema):
+    count: int
+    items: list[DecisionReviewOut]
+
+
+class DecisionReviewQuery(PageQuery):
+    under: str = Field("", max_length=18, pattern=r"^\d*$", description="网格代码（子树）")
+    matter: int | None = Field(None, ge=1, le=2**63 - 1, description="事项编号（id）")
+    pending: bool = Field(False, description="只列未答复的异议")
+
+
+class DecisionReviewIn(WriteSchema):
+    verdict: ReviewVerdict
+    reason: str = Field("", max_length=TEXT, description="意见内容（提出异议时必填）")
+
+
+class DecisionAnswerIn(WriteSchema):
+    answer: str = Field(..., max_length=TEXT, description="村“两委”的答复")
+
+
+# -- Matters and stages -----------------------------------------------------------------------
+
+
+class DecisionStageOut(Schema):
+    id: int
+    order: int
+    kind: Choice
+    status: Choice
+    current: bool = Field(..., description="事项当前所处的环节")
+    opened_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    merged_with_next: bool = Field(..., description="与下一环节合并（“两委”会议一并进行）")
+    bodies: list[Choice] = Field(..., description="可召开此环节会议的会议类型（公开环节为空）")
+    meetings: list[DecisionMeetingBrief]
+    reviews: list[DecisionReviewBrief]
+
+    @staticmethod
+    def resolve_kind(obj: Any) -> dict[str, str]:
+        return choice(obj, "kind")
+
+    @staticmethod
+    def resolve_status(obj: Any) -> dict[str, str]:
+        return choice(obj, "status")
+
+    @staticmethod
+    def resolve_bodies(obj: Any) -> list[dict[str, str]]:
+        codes = (MeetingBody.TWO_COMMITTEES,) if obj.merged_with_next else bodies_for(obj.kind)
+        return [{"code": str(code), "label": str(MeetingBody(code).label)} for code in codes]
+
+
+class DecisionNoticeRef(Schema):
+    id: int
+    kind: Choice
+    title: str
+    published_at: dt.datetime
+
+    @staticmethod
+    def resolve_kind(obj: Any) -> dict[str, str]:
+        return choice(obj, "kind")
+
+
+class DecisionMatterOut(Schema):
+    id: int
+    number: str
+    title: str
+    kind: DecisionKindRef
+    procedure: Choice
+    node: NodeRef
+    grid_path: str
+    amount: Decimal | None = Field(..., description="金额（元）")
+    status: Choice
+    current_stage: DecisionStageRef | None = Field(..., description="当前环节；全部完成时为空")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_procedure(obj: Any) -> dict[str, str]:
+        return choice(obj, "procedure")
+
+    @staticmethod
+    def resolve_status(obj: Any) -> dict[str, str]:
+        return choice(obj, "status")
+
+    @staticmethod
+    def resolve_current_stage(obj: Any) -> Any:
+        return obj.current
+
+
+class DecisionMatterPage(Schema):
+    count: int
+    items: list[DecisionMatterOut]
+
+
+class DecisionMatterDetail(DecisionMatterOut):
+    description: str
+    result_text: str = Field(..., description="实施结果")
+    withdrawn_reason: str
+    created_by: str | None
+    stages: list[DecisionStageOut]
+    coverage: OpinionCoverageOut = Field(..., description="最近一次意见征求的覆盖情况")
+    notices: list[DecisionNoticeRef]
+
+    @staticmethod
+    def resolve_created_by(obj: Any) -> str | None:
+        return user_name(obj.created_by)
+
+
+class DecisionMatterQuery(UnderQuery):
+    """``q`` is a matter's number, or words of its title."""
+
+    status: MatterStatus | None = None
+    kind: str = Field("", max_length=32, pattern=r"^[^\x00]*$", description="事权类别代码")
+
+
+class DecisionMatterCreate(WriteSchema):
+    node: str = Field(..., max_length=18, pattern=r"^\d*$", description="村或村民小组代码")
+    kind: str = Field(..., max_length=32, description="事权类别代码（GET /decision-kinds）")
+    title: str = Field(..., max_length=200)
+    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2, description="金额（元）")
+    description: str = Field("", max_length=TEXT)
+
+
+class DecisionWithdrawIn(WriteSchema):
+    reason: str = Field(..., max_length=200, description="撤回原因")
+
+
+class DecisionResultIn(WriteSchema):
+    result_text: str = Field(..., max_length=TEXT, description="实施结果")
+
+
+# -- Notices ----------------------------------------------------------------------------------
+
+
+class DecisionNoticeOut(Schema):
+    id: int
+    node: NodeRef
+    matter: DecisionMatterRef | None
+    kind: Choice
+    major: bool = Field(..., description="涉及村民利益的重大事项")
+    title: str
+    published_at: dt.datetime
+    period_days: int = Field(..., description="公示天数")
+    objection_until: dt.date = Field(..., description="异议截止日期")
+    published_by: str | None
+
+    @staticmethod
+    def resolve_kind(obj: Any) -> dict[str, str]:
+        return choice(obj, "kind")
+
+    @staticmethod
+    def resolve_published_by(obj: Any) -> str | None:
+        return user_name(obj.published_by)
+
+
+class DecisionNoticePage(Schema):
+    count: int
+    items: list[DecisionNoticeOut]
+
+
+class DecisionNoticeDetail(DecisionNoticeOut):
+    body: str
+    text: str = Field(..., description="公告的公开文本（公开栏、扫码核验页和打印件所示）")
+
+
+class DecisionNoticeQuery(PageQuery):
+    under: str = Field("", max_length=18, pattern=r"^\d*$", description="网格代码（子树）")
+    kind: NoticeKind | None = None
+    matter: int | None = Field(None, ge=1, le=2**63 - 1, description="事项编号（id）")
+
+
+class DecisionNoticeCreate(WriteSchema):
+    kind: NoticeKind
+    title: str = Field(..., max_length=200)
+    body: str = Field(..., max_length=TEXT)
+    node: str = Field(
+        "", max_length=18, pattern=r"^\d*$", description="村代码（事项的公开默认为事项所在村）"
+    )
+    matter: int | None = Field(None, ge=1, le=2**63 - 1, description="决议或实施结果公开的事项")
+    major: bool = Field(False, description="涉及村民利益的重大事项（事项的公开一律为是）")
+    period_days: int | None = Field(None, description="公示天数（默认按规则，1到365天）")
+
+
+# -- Solicitations and opinions ---------------------------------------------------------------
+
+
+class DecisionSolicitationOut(Schema):
+    id: int
+    matter: DecisionMatterRef
+    question: str
+    opened_at: dt.datetime
+    closes_on: dt.date
+    open: bool = Field(..., description="尚未截止")
+    opened_by: str | None
+    coverage: OpinionCoverageOut
+    microgrids: list[OpinionCoverageOut] = Field(..., description="各微网格的覆盖情况")
+
+    @staticmethod
+    def resolve_opened_by(obj: Any) -> str | None:
+        return user_name(obj.opened_by)
+
+
+class DecisionSolicitationCreate(WriteSchema):
+    question: str = Field(..., max_length=TEXT, description="征求意见的内容")
+    closes_on: dt.date = Field(..., description="截止日期")
+
+
+class OpinionHouseholdRef(Schema):
+    number: str
+    address: str
+
+
+class OpinionTaskOut(Schema):
+    id: int
+    solicitation: int
+    household: OpinionHouseholdRef
+    microgrid: DecisionCodeNameRef
+    party_group: DecisionCodeNameRef | None
+    linker: DecisionNamedRef | None
+    stance: Choice | None
+    text: str
+    channel: Choice | None
+    answered_at: dt.datetime | None
+    answered_by: str | None
+
+    @staticmethod
+    def resolve_solicitation(obj: Any) -> int:
+        return int(obj.solicitation_id)
+
+    @staticmethod
+    def resolve_linker(obj: Any) -> dict[str, Any] | None:
+        if obj.linker_id is None:
+            return None
+        return {"id": obj.linker_id, "name": str(obj.linker.person.name)}
+
+    @staticmethod
+    def resolve_stance(obj: Any) -> dict[str, str] | None:
+        return _optional_choice(obj, "stance")
+
+    @staticmethod
+    def resolve_channel(obj: Any) -> dict[str, str] | None:
+        return _optional_choice(obj, "channel")
+
+    @staticmethod
+    def resolve_answered_by(obj: Any) -> str | None:
+        return user_name(obj.answered_by)
+
+
+class OpinionTaskPage(Schema):
+    count: int
+    items: list[OpinionTaskOut]
+
+
+class OpinionTaskQuery(PageQuery):
+    under: str = Field("", max_length=18, pattern=r"^\d*$", description="网格代码（子树）")
+    answered: bool | None = Field(None, description="只列已答复（true）或未答复（false）的")
+    mine: bool = Field(False, description="只列我（联户人账号）联系的户")
+
+
+class OpinionIn(WriteSchema):
+    stance: Stance
+    text: str = Field("", max_length=500, description="意见内容（建议时必填）")
+    channel: OpinionChannel = Field(OpinionChannel.VISIT, description="征求方式")
+
+
+__all__ = [
+    "DecisionAmendIn",
+    "DecisionAnswerIn",
+    "DecisionAttendanceIn",
+    "DecisionKindOut",
+    "DecisionKindQuery",
+    "DecisionKindSeed",
+    "DecisionMatterCreate",
+    "DecisionMatterDetail",
+    "DecisionMatterOut",
+    "DecisionMatterPage",
+    "DecisionMatterQuery",
+    "DecisionMeetingDetail",
+    "DecisionMeetingOut",
+    "DecisionMeetingPage",
+    "DecisionMeetingQuery",
+    "DecisionMeetingRecord",
+    "DecisionMeetingSchedule",
+    "DecisionNoticeCreate",
+    "DecisionNoticeDetail",
+    "DecisionNoticeOut",
+    "DecisionNoticePage",
+    "DecisionNoticeQuery",
+    "DecisionOverrideIn",
+    "DecisionResultIn",
+    "DecisionReviewIn",
+    "DecisionReviewOut",
+    "DecisionReviewPage",
+    "DecisionReviewQuery",
+    "DecisionSolicitationCreate",
+    "DecisionSolicitationOut",
+    "DecisionWithdrawIn",
+    "OpinionCoverageOut",
+    "OpinionIn",
+    "OpinionTaskOut",
+    "OpinionTaskPage",
+    "OpinionTaskQuery",
+    "user_name",
+]
