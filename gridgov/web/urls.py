@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("gridgov.cases.urls")),
     # Party members linked to households (党员联户): links, plans, visits, cards.
     path("", include("gridgov.links.urls")),
+    # Important matters decided by law (重要事项决策): matters, meetings, reviews, notices.
+    path("", include("gridgov.decisions.urls")),
     path("", include("gridgov.core.urls")),
     path("", include("gridgov.accounts.web_urls")),
     # The import page and its jobs (导入).
