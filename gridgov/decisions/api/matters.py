@@ -32,10 +32,7 @@ from gridgov.grid.selectors import visible_roots
 from ..models import Matter, MatterKind, Meeting, Notice, Review, Stage, StageStatus
 from ..notices import matter_result_record
 from ..permissions import MANAGE_MATTERS
-from ..schemas import (
-    DecisionKindOut,
-    DecisionKindQuery,
-    DecisionKindSeed,
+from ..schemas.matters import (
     DecisionMatterCreate,
     DecisionMatterDetail,
     DecisionMatterPage,
@@ -43,6 +40,7 @@ from ..schemas import (
     DecisionResultIn,
     DecisionWithdrawIn,
 )
+from ..schemas.refs import DecisionKindOut, DecisionKindQuery, DecisionKindSeed
 from ..selectors import matter_list
 from ..services import kinds_for, matter_create, matter_kinds_seed, matter_withdraw
 from ..solicitations import matter_coverage

@@ -42,7 +42,7 @@ from ..models import (
 from ..permissions import CONFIRM_OVERRIDE, MANAGE_MATTERS, SUPERVISE_MATTERS
 from ..procedures import PLACE_BODIES
 from ..reviews import review_answer, review_record
-from ..schemas import (
+from ..schemas.meetings import (
     DecisionAmendIn,
     DecisionAnswerIn,
     DecisionMeetingDetail,

@@ -31,7 +31,7 @@ from ..models import Matter, Notice
 from ..notices import notice_publish, notice_text
 from ..permissions import MANAGE_MATTERS
 from ..rolls import village_of
-from ..schemas import (
+from ..schemas.matters import (
     DecisionNoticeCreate,
     DecisionNoticeDetail,
     DecisionNoticePage,

@@ -30,7 +30,7 @@ from gridgov.core.json_types import INT64_MAX
 
 from ..models import Matter, OpinionTask, Solicitation
 from ..permissions import MANAGE_MATTERS, RECORD_OPINION
-from ..schemas import (
+from ..schemas.matters import (
     DecisionSolicitationCreate,
     DecisionSolicitationOut,
     OpinionIn,

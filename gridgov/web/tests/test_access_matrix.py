@@ -462,8 +462,10 @@ def _hold(o, matter, body: str, minutes: float, *, passed: bool = True):
     from gridgov.decisions.meetings import meeting_record
     from gridgov.decisions.stages import current_stage
 
+    stage = current_stage(matter)
+    assert stage is not None
     return meeting_record(
-        stage=current_stage(matter),
+        stage=stage,
         body=body,
         held_at=_minutes_ago(minutes),
         place="村委会议室",
