@@ -36,6 +36,7 @@ run: install print-deps
 	$(BIN)/gridgov demo_signins --if-demo
 	$(BIN)/gridgov demo_matters --if-empty --if-demo
 	$(BIN)/gridgov demo_links --if-empty --if-demo
+	$(BIN)/gridgov demo_decisions --if-empty --if-demo
 	$(BIN)/gridgov serve
 
 demo: install

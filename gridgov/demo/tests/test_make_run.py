@@ -126,6 +126,7 @@ def test_make_run_twice_then_serve_signed_in(run_env, tmp_path):
         "demo_signins",
         "demo_matters",
         "demo_links",
+        "demo_decisions",
         "serve",
     ], "the Makefile's run recipe changed: update this test to what it runs now"
     *setup, serve = steps
@@ -139,6 +140,9 @@ def test_make_run_twice_then_serve_signed_in(run_env, tmp_path):
     assert counts["people.Household"] > 0 and counts["accounts.Assignment"] == len(Role)
     assert counts["links.Link"] > 0 and counts["links.Visit"] > 0, counts
     assert counts["links.LinkPlan"] == 2 and counts["links.CardToken"] > 0, counts
+    # Important matters at every stage, three notices printed (demo_decisions).
+    assert counts["decisions.Matter"] == 7 and counts["decisions.Meeting"] == 20, counts
+    assert counts["core.PrintedDocument"] == 3, counts
     for argv in setup:
         run(argv, run_env)
     assert snapshot(run_env) == first  # the second run changes nothing
