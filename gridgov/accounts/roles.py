@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from gridgov.core.permissions import RoleActions, role_allows
+from gridgov.core.permissions import RoleActions, registered_actions, role_allows
 
 
 class Role(models.TextChoices):
@@ -67,10 +67,13 @@ ROLE_RANK: dict[str, int] = {
 
 def grantable_roles(role: str) -> frozenset[str]:
     """The roles a holder of ``role`` may grant (where it allows managing users): ranked at or
-    below it, with no action it lacks."""
+    below it, with no action it lacks unless that action names ``role`` in ``granted_by``."""
     from .permissions import MANAGE_USERS  # declared with the roles this module names
 
     if not role_allows(role, MANAGE_USERS):
         return frozenset()
     rank, actions = ROLE_RANK[role], ROLE_ACTIONS[role]
-    return frozenset(r for r in Role if ROLE_RANK[r] <= rank and ROLE_ACTIONS[r] <= actions)
+    grantable = actions | {
+        spec.key for spec in registered_actions() if str(role) in spec.granted_by
+    }
+    return frozenset(r for r in Role if ROLE_RANK[r] <= rank and ROLE_ACTIONS[r] <= grantable)

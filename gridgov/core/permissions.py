@@ -40,13 +40,16 @@ QS = TypeVar("QS", bound="ScopedQuerySet[Any]")
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One action users may be allowed: its key, its label, the app that declared it, and the
-    roles that hold it."""
+    """One action users may be allowed: its key, its label, the app that declared it, the
+    roles that hold it, and the roles that may grant a role holding it without holding it
+    themselves (``granted_by``: the town enters the accounts of a committee the villagers
+    elected, but does not act as that committee)."""
 
     key: str
     label: str | Promise
     app: str
     held_by: frozenset[str]
+    granted_by: frozenset[str] = frozenset()
 
 
 _ACTIONS: dict[str, ActionSpec] = {}
@@ -54,10 +57,21 @@ _discovered = False
 
 
 def register_action(
-    key: str, label: str | Promise, *, held_by: Iterable[str], app: str = ""
+    key: str,
+    label: str | Promise,
+    *,
+    held_by: Iterable[str],
+    app: str = "",
+    granted_by: Iterable[str] = (),
 ) -> str:
     """Declare an action (from an app's ``permissions.py``) and return its key."""
-    spec = ActionSpec(key, label, app, frozenset(str(role) for role in held_by))
+    spec = ActionSpec(
+        key,
+        label,
+        app,
+        frozenset(str(role) for role in held_by),
+        frozenset(str(role) for role in granted_by),
+    )
     known = _ACTIONS.get(key)
     if known is not None and known != spec:
         raise ImproperlyConfigured(f"permission action {key!r} is declared twice, differently")

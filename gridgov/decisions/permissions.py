@@ -19,8 +19,15 @@ MANAGE_MATTERS = register_action(
 CONFIRM_OVERRIDE = register_action(
     "confirm_override", _("确认会议特别通过"), held_by=_CADRES, app="decisions"
 )
+# Only the committee the villagers elected reviews; the town and county enter its members'
+# accounts without acting as it (VCOL (2018) Art. 32; 《关于建立健全村务监督委员会的指导意见》
+# (2017): the township guides the committee, it does not replace it).
 SUPERVISE_MATTERS = register_action(
-    "supervise_matters", _("监督重要事项各环节"), held_by=[Role.SUPERVISOR], app="decisions"
+    "supervise_matters",
+    _("监督重要事项各环节"),
+    held_by=[Role.SUPERVISOR],
+    app="decisions",
+    granted_by=[Role.COUNTY_ADMIN, Role.TOWN_CADRE],
 )
 RECORD_OPINION = register_action(
     "record_opinion",

@@ -3,6 +3,8 @@ decided every permission before it was split by app, and a wrong declaration fai
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -140,3 +142,18 @@ def test_restrict_asks_the_models_policy(tree, make_user, make_household, monkey
 
     monkeypatch.setattr(Household, "policy", NothingOnSundays())
     assert Household.objects.restrict(cadre, "view").count() == 0
+
+
+SUPERVISE = "supervise_matters"  # declared by decisions
+
+
+def test_an_action_may_name_who_grants_it_without_holding_it(monkeypatch):
+    """The town enters the supervision committee's accounts (granted_by) but cannot review;
+    without granted_by, a role holding an action the granter lacks stays out of reach."""
+    assert SUPERVISE not in ROLE_ACTIONS[Role.TOWN_CADRE]
+    assert Role.SUPERVISOR in grantable_roles(Role.TOWN_CADRE)
+    spec = permissions._ACTIONS[SUPERVISE]
+    monkeypatch.setitem(
+        permissions._ACTIONS, SUPERVISE, dataclasses.replace(spec, granted_by=frozenset())
+    )
+    assert Role.SUPERVISOR not in grantable_roles(Role.TOWN_CADRE)
