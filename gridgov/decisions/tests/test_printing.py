@@ -383,7 +383,9 @@ def test_the_text_is_the_same_whatever_language_prints_or_scans_it(decided, monk
     english = Client(headers={"accept-language": "en"})
     english.cookies["django_language"] = "en"
     response = english.get(verify_path(doc))
-    assert response.status_code == 200 and "与印发文本一致" in response.content.decode()
+    # The verdict in the reader's language; the text it vouches for is the one printed.
+    assert response.status_code == 200 and response.context["status"] == "matches"
+    assert "Matches the printed text" in response.content.decode()
 
 
 def test_a_deleted_notice_reads_as_withdrawn(decided):
