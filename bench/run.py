@@ -18,12 +18,15 @@ then, after the import stages of both engines:
   9. the link plan (联户方案) at nanhai scale: compute, exact check, greedy baseline, re-plan, and
      storing the plan on each engine (bench/links_plan.py);
  10. contact cards (连心卡): a village's cards as PDF, beside the same cards without QR codes
-     and the work before the PDF (bench/links_cards.py).
+     and the work before the PDF (bench/links_cards.py);
+ 11. meeting rolls (应到) of important matters: a village's rolls as they stood on the day beside
+     plain queries, recording a villagers' meeting, the matters' pages (bench/decisions_rolls.py).
 
     make bench                              # nanhai scale (≈4 million rows), both engines
     make bench BENCH_ARGS="--scale county"  # smaller
     python -m bench.run --only load,routing # only the API load and the routing benchmarks
     python -m bench.run --only links_plan   # only the link plan benchmark
+    python -m bench.run --only decisions_rolls   # only the meeting rolls, at the village demo
     python -m bench.run --only load --load-seconds 10 --engines sqlite   # a quick load run
 Figures go to stdout and bench/results/.
 """
@@ -235,7 +238,7 @@ def run_module(module: str, *args: str) -> None:
         raise SystemExit(f"failed: python -m {module} {' '.join(args)}")
 
 
-STAGES = ["import", "load", "routing", "links_plan", "links_cards"]
+STAGES = ["import", "load", "routing", "links_plan", "links_cards", "decisions_rolls"]
 
 
 def main() -> None:
@@ -252,7 +255,7 @@ def main() -> None:
         default=",".join(STAGES),
         help=(
             "comma-separated stages to run: import (stages 1–6), load (7), routing (8), "
-            "links_plan (9), links_cards (10)"
+            "links_plan (9), links_cards (10), decisions_rolls (11)"
         ),
     )
     parser.add_argument("--load-clients", type=int, default=32)
@@ -280,6 +283,8 @@ def main() -> None:
         run_module("bench.links_plan", "--seed", str(args.seed), "--engines", args.engines)
     if "links_cards" in only:
         run_module("bench.links_cards", "--seed", str(args.seed))
+    if "decisions_rolls" in only:
+        run_module("bench.decisions_rolls", "--seed", str(args.seed))
 
 
 def bench_import(args: argparse.Namespace) -> None:
